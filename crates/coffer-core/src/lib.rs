@@ -1,0 +1,22 @@
+//! Coffer's core: everything the CLI, the API and the desktop app share.
+//!
+//! - [`profile`]: connection profiles, with secrets only in the [`secret`] store;
+//! - [`meta`]: the local database (sled);
+//! - [`store`]: the `Store` seam over S3-compatible servers and local folders;
+//! - [`transfer`]: uploads, downloads, copies, moves and deletes, with progress and
+//!   resumable multipart uploads;
+//! - [`session`]: opens a profile's store, ready to use.
+
+pub mod checksum;
+pub mod error;
+pub mod meta;
+pub mod paths;
+pub mod profile;
+pub mod region;
+pub mod secret;
+pub mod sensitive;
+pub mod store;
+pub mod uri;
+
+pub use error::{Error, Result};
+pub use sensitive::Sensitive;
