@@ -15,7 +15,9 @@ pub mod profile;
 pub mod region;
 pub mod secret;
 pub mod sensitive;
+pub mod session;
 pub mod store;
+pub mod transfer;
 pub mod uri;
 
 pub use error::{Error, Result};

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use aws_config::profile::profile_file::ProfileFiles;
+use aws_runtime::env_config::file::EnvConfigFiles;
 use aws_types::os_shim_internal::{Env, Fs};
 
 use crate::error::{Error, Result};
@@ -41,7 +41,7 @@ pub async fn import_aws_profile(name: &str) -> Result<AwsImport> {
     let set = aws_config::profile::load(
         &Fs::real(),
         &Env::real(),
-        &ProfileFiles::default(),
+        &EnvConfigFiles::default(),
         Some(Cow::Owned(name.to_string())),
     )
     .await

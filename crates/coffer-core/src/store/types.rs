@@ -251,6 +251,9 @@ pub struct GetObject {
     pub total_size: u64,
     /// The ETag, to detect a change between ranged reads.
     pub etag: Option<String>,
+    /// The object's checksum, when the whole object was asked for and the server
+    /// reports one.
+    pub checksum: Option<Checksum>,
     /// The bytes, in order.
     pub body: BoxStream<'static, Result<Bytes>>,
 }
@@ -260,6 +263,7 @@ impl std::fmt::Debug for GetObject {
         f.debug_struct("GetObject")
             .field("total_size", &self.total_size)
             .field("etag", &self.etag)
+            .field("checksum", &self.checksum)
             .finish_non_exhaustive()
     }
 }

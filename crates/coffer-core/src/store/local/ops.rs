@@ -253,6 +253,7 @@ impl Store for LocalStore {
         Ok(GetObject {
             total_size,
             etag: meta.etag,
+            checksum: range.is_none().then_some(meta.checksum).flatten(),
             body: stream,
         })
     }

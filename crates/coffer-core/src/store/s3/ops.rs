@@ -274,6 +274,7 @@ impl Store for S3Store {
                     .bucket(bucket)
                     .key(key)
                     .set_range(range.map(range_header))
+                    .set_checksum_mode(range.is_none().then_some(ChecksumMode::Enabled))
                     .send()
                     .await
                     .map_err(|e| self.err(e, Target::object(bucket, key)))
@@ -282,6 +283,10 @@ impl Store for S3Store {
         let total_size = convert::total_from_content_range(out.content_range())
             .unwrap_or_else(|| out.content_length().unwrap_or(0).max(0) as u64);
         let etag = convert::etag(out.e_tag());
+        let checksum = convert::crc32c(
+            out.checksum_crc32_c(),
+            out.checksum_type().map(ChecksumType::as_str),
+        );
         let (profile, url) = (self.profile().to_string(), self.url());
         let body = futures::stream::unfold(Some(out.body), move |state| {
             let (profile, url) = (profile.clone(), url.clone());
@@ -305,6 +310,7 @@ impl Store for S3Store {
         Ok(GetObject {
             total_size,
             etag,
+            checksum,
             body,
         })
     }

@@ -1,0 +1,230 @@
+//! Copy on the server: CopyObject up to 5 GiB, UploadPartCopy above; one object or
+//! every object under a prefix. No byte passes through this machine.
+
+use std::sync::Mutex;
+
+use futures::{StreamExt, TryStreamExt, stream};
+
+use super::keys::as_folder;
+use super::upload_dir::BatchReport;
+use super::{MIB, MAX_PARTS, Tracker, Transfers, batch_result};
+use crate::error::{Error, Result};
+use crate::store::{ByteRange, ListRequest, ObjectMeta, ObjectRef, PutOptions, StoreExt};
+
+/// The largest object one CopyObject call may copy.
+pub const COPY_OBJECT_MAX: u64 = 5 * 1024 * MIB;
+
+/// Part size of multipart copies: large, since no byte passes through here.
+const COPY_PART: u64 = 512 * MIB;
+
+fn options_from(meta: &ObjectMeta) -> PutOptions {
+    PutOptions {
+        content_type: meta.content_type.clone(),
+        cache_control: meta.cache_control.clone(),
+        storage_class: meta.storage_class.clone(),
+        metadata: meta.metadata.clone(),
+        checksum: true,
+    }
+}
+
+/// Refuses a prefix copy whose target lies inside its source: it would copy its own
+/// copies.
+pub(crate) fn check_prefixes(src: &ObjectRef, dst: &ObjectRef) -> Result<()> {
+    if src.bucket == dst.bucket && dst.key.starts_with(&src.key) {
+        return Err(Error::invalid(
+            "target",
+            format!(
+                "s3://{}/{} lies inside the source s3://{}/{}; choose a target outside it",
+                dst.bucket, dst.key, src.bucket, src.key
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl Transfers {
+    /// Copies one object on the server. With `options`, the copy gets that metadata;
+    /// without, it keeps the source's. Returns the size copied.
+    pub async fn copy_object(
+        &self,
+        source: &ObjectRef,
+        target: &ObjectRef,
+        options: Option<&PutOptions>,
+        tracker: &Tracker,
+    ) -> Result<u64> {
+        if source == target && options.is_none() {
+            return Err(Error::invalid(
+                "copy",
+                format!(
+                    "s3://{}/{} would be copied onto itself",
+                    source.bucket, source.key
+                ),
+            ));
+        }
+        let meta = self.store.head(&source.bucket, &source.key).await?;
+        tracker.add_total(meta.size, 1);
+        self.copy_known(source, &meta, target, options, tracker).await?;
+        Ok(meta.size)
+    }
+
+    pub(crate) async fn copy_known(
+        &self,
+        source: &ObjectRef,
+        meta: &ObjectMeta,
+        target: &ObjectRef,
+        options: Option<&PutOptions>,
+        tracker: &Tracker,
+    ) -> Result<()> {
+        self.check_cancelled()?;
+        if meta.size <= COPY_OBJECT_MAX {
+            self.with_permit(self.store.copy_object(source, target, options))
+                .await?;
+        } else {
+            let options = options.cloned().unwrap_or_else(|| options_from(meta));
+            self.copy_multipart(source, meta.size, target, &options)
+                .await?;
+        }
+        tracker.add_bytes(meta.size);
+        tracker.item_done();
+        Ok(())
+    }
+
+    async fn copy_multipart(
+        &self,
+        source: &ObjectRef,
+        size: u64,
+        target: &ObjectRef,
+        options: &PutOptions,
+    ) -> Result<()> {
+        let part = COPY_PART.max(size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB);
+        let upload_id = self
+            .store
+            .create_multipart(&target.bucket, &target.key, options)
+            .await?;
+        let upload = crate::store::UploadRef {
+            bucket: target.bucket.clone(),
+            key: target.key.clone(),
+            upload_id,
+        };
+        let count = size.div_ceil(part);
+        let result = async {
+            let mut parts: Vec<_> = stream::iter(0..count)
+                .map(|i| {
+                    let range = ByteRange {
+                        start: i * part,
+                        end: ((i + 1) * part).min(size),
+                    };
+                    let upload = &upload;
+                    async move {
+                        self.with_permit(self.store.upload_part_copy(
+                            upload,
+                            i as u32 + 1,
+                            source,
+                            range,
+                        ))
+                        .await
+                    }
+                })
+                .buffer_unordered(self.config.concurrency)
+                .try_collect()
+                .await?;
+            parts.sort_by_key(|p: &crate::store::CompletedPart| p.part_number);
+            self.store.complete_multipart(&upload, &parts).await
+        }
+        .await;
+        if result.is_err() {
+            self.abort_quietly(&upload).await;
+        }
+        result.map(|_| ())
+    }
+
+    /// Copies every object under `source` (a prefix) to `target` (a prefix), keeping
+    /// the part of each key below the prefix.
+    pub async fn copy_prefix(
+        &self,
+        source: &ObjectRef,
+        target: &ObjectRef,
+        tracker: &Tracker,
+    ) -> Result<BatchReport> {
+        self.transfer_prefix(source, target, false, tracker).await
+    }
+
+    /// Copies (and with `delete_source`, moves) a prefix, a page at a time.
+    pub(crate) async fn transfer_prefix(
+        &self,
+        source: &ObjectRef,
+        target: &ObjectRef,
+        delete_source: bool,
+        tracker: &Tracker,
+    ) -> Result<BatchReport> {
+        let src = ObjectRef::new(&source.bucket, as_folder(&source.key));
+        let dst = ObjectRef::new(&target.bucket, as_folder(&target.key));
+        check_prefixes(&src, &dst)?;
+        let mut report = BatchReport::default();
+        let mut errors = Vec::new();
+        let mut total = 0usize;
+        let mut pages = self
+            .store
+            .list_stream(ListRequest::recursive(&src.bucket, src.key.clone()));
+        while let Some(page) = pages.next().await {
+            self.check_cancelled()?;
+            let page = page?;
+            total += page.objects.len();
+            let size: u64 = page.objects.iter().map(|o| o.size).sum();
+            tracker.add_total(size, page.objects.len() as u64);
+            let done = Mutex::new(Vec::new());
+            let failed = Mutex::new(Vec::new());
+            stream::iter(page.objects)
+                .for_each_concurrent(self.config.concurrency, |object| {
+                    let (src, dst, done, failed) = (&src, &dst, &done, &failed);
+                    async move {
+                        let from = ObjectRef::new(&src.bucket, object.key.clone());
+                        let to = ObjectRef::new(
+                            &dst.bucket,
+                            format!("{}{}", dst.key, &object.key[src.key.len()..]),
+                        );
+                        let meta = ObjectMeta {
+                            key: object.key.clone(),
+                            size: object.size,
+                            ..Default::default()
+                        };
+                        let outcome = if object.size > COPY_OBJECT_MAX {
+                            // The metadata must be carried over by hand.
+                            match self.store.head(&from.bucket, &from.key).await {
+                                Ok(full) => self.copy_known(&from, &full, &to, None, tracker).await,
+                                Err(e) => Err(e),
+                            }
+                        } else {
+                            self.copy_known(&from, &meta, &to, None, tracker).await
+                        };
+                        match outcome {
+                            Ok(()) => done
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .push(object.key),
+                            Err(e) => failed.lock().unwrap_or_else(|p| p.into_inner()).push(e),
+                        }
+                    }
+                })
+                .await;
+            let done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+            report.items += done.len() as u64;
+            report.bytes += size;
+            if delete_source && !done.is_empty() {
+                for failure in self.store.delete_many(&src.bucket, &done).await? {
+                    errors.push(Error::Service {
+                        profile: self.profile.clone(),
+                        bucket: Some(src.bucket.clone()),
+                        key: Some(failure.key),
+                        code: failure.code,
+                        message: format!("copied, but the source was not deleted: {}", failure.message),
+                        status: None,
+                    });
+                }
+            }
+            errors.extend(failed.into_inner().unwrap_or_else(|p| p.into_inner()));
+        }
+        batch_result(total, errors)?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,328 @@
+//! Download one object: parallel ranged GETs written in place into a temp file beside
+//! the destination, checked (size, CRC32C), synced, then renamed over it. A failed or
+//! cancelled download leaves no partial file behind.
+
+use std::path::{Path, PathBuf};
+
+use futures::{StreamExt, TryStreamExt, stream};
+use serde::Serialize;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+use super::{Tracker, Transfers};
+use crate::checksum;
+use crate::error::{Error, Result};
+use crate::store::{ByteRange, Checksum, ChecksumAlgorithm, ChecksumKind, ObjectRef};
+
+/// How many times one range is tried when the connection breaks mid-body.
+const RANGE_ATTEMPTS: u32 = 3;
+
+/// What a download did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DownloadReport {
+    /// The bucket.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+    /// Where the object was saved.
+    pub path: PathBuf,
+    /// Its size.
+    pub size: u64,
+    /// How it was verified ("size, CRC32C (full object)", "size").
+    pub verified: String,
+}
+
+/// Deletes the temp file unless the download completed.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn temp_path_for(dest: &Path) -> PathBuf {
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "download".into());
+    let tmp = format!(".{name}.coffer-{}.part", uuid::Uuid::new_v4().simple());
+    dest.with_file_name(tmp)
+}
+
+/// A range's result: where it starts, its length and its CRC32C.
+struct Piece {
+    start: u64,
+    len: u64,
+    crc: u32,
+}
+
+impl Transfers {
+    /// Downloads `source` to the file `dest` (replaced if it exists).
+    pub async fn download_object(
+        &self,
+        source: &ObjectRef,
+        dest: &Path,
+        tracker: &Tracker,
+    ) -> Result<DownloadReport> {
+        let meta = self.store.head(&source.bucket, &source.key).await?;
+        tracker.add_total(meta.size, 1);
+        self.fetch_object(source, meta.size, meta.checksum, dest, tracker)
+            .await
+    }
+
+    /// Downloads an object whose size is known (from a listing or a HEAD). Objects of
+    /// at most one part are fetched with one GET and no HEAD; larger ones are fetched
+    /// in parallel ranges.
+    pub(crate) async fn fetch_object(
+        &self,
+        source: &ObjectRef,
+        size: u64,
+        known_checksum: Option<Checksum>,
+        dest: &Path,
+        tracker: &Tracker,
+    ) -> Result<DownloadReport> {
+        self.check_cancelled()?;
+        if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| Error::io("cannot create", parent, e))?;
+        }
+        let mut temp = TempFile {
+            path: temp_path_for(dest),
+            keep: false,
+        };
+        let file = tokio::fs::File::create(&temp.path)
+            .await
+            .map_err(|e| Error::io("cannot create", &temp.path, e))?;
+        file.set_len(size)
+            .await
+            .map_err(|e| Error::io("cannot write", &temp.path, e))?;
+        drop(file);
+
+        let part = self.config.part_size;
+        let (pieces, checksum) = if size <= part {
+            let (piece, etag_checksum) = self.fetch_range(source, None, size, &temp.path, tracker).await?;
+            (vec![piece], etag_checksum.or(known_checksum))
+        } else {
+            let checksum = match known_checksum {
+                Some(c) => Some(c),
+                None => self.store.head(&source.bucket, &source.key).await?.checksum,
+            };
+            let ranges: Vec<ByteRange> = (0..size.div_ceil(part))
+                .map(|i| ByteRange {
+                    start: i * part,
+                    end: ((i + 1) * part).min(size),
+                })
+                .collect();
+            let temp_path = &temp.path;
+            let mut pieces: Vec<Piece> = stream::iter(ranges)
+                .map(|range| async move {
+                    let (piece, _) = self
+                        .fetch_range(source, Some(range), size, temp_path, tracker)
+                        .await?;
+                    Ok::<_, Error>(piece)
+                })
+                .buffer_unordered(self.config.concurrency)
+                .try_collect()
+                .await?;
+            pieces.sort_by_key(|p| p.start);
+            (pieces, checksum)
+        };
+
+        let received: u64 = pieces.iter().map(|p| p.len).sum();
+        let mismatch = |what: String| Error::IntegrityMismatch {
+            bucket: source.bucket.clone(),
+            key: source.key.clone(),
+            what,
+        };
+        if received != size {
+            return Err(mismatch(format!("expected {size} bytes, received {received}")));
+        }
+        let verified = match checksum {
+            Some(c) if c.algorithm == ChecksumAlgorithm::Crc32c => match c.kind {
+                ChecksumKind::FullObject => {
+                    let crc = pieces
+                        .iter()
+                        .fold(0u32, |acc, p| checksum::combine(acc, p.crc, p.len));
+                    let expected = checksum::decode(&c.value);
+                    if expected != Some(crc) {
+                        return Err(mismatch(format!(
+                            "CRC32C {} expected, {} computed",
+                            c.value,
+                            checksum::encode(crc)
+                        )));
+                    }
+                    "size, CRC32C (full object)".to_string()
+                }
+                ChecksumKind::Composite { parts } => {
+                    self.verify_composite(source, &temp.path, &c, parts).await?;
+                    format!("size, CRC32C (composite of {parts} parts)")
+                }
+            },
+            _ => "size".to_string(),
+        };
+
+        let file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&temp.path)
+            .await
+            .map_err(|e| Error::io("cannot write", &temp.path, e))?;
+        file.sync_all()
+            .await
+            .map_err(|e| Error::io("cannot write", &temp.path, e))?;
+        drop(file);
+        tokio::fs::rename(&temp.path, dest)
+            .await
+            .map_err(|e| Error::io("cannot write", dest, e))?;
+        temp.keep = true;
+        tracker.item_done();
+        Ok(DownloadReport {
+            bucket: source.bucket.clone(),
+            key: source.key.clone(),
+            path: dest.to_path_buf(),
+            size,
+            verified,
+        })
+    }
+
+    /// Fetches one range (or the whole object) into its place in the temp file, with
+    /// a few attempts if the body breaks off. Returns the piece and, for a whole-object
+    /// GET, the checksum the server sent.
+    async fn fetch_range(
+        &self,
+        source: &ObjectRef,
+        range: Option<ByteRange>,
+        size: u64,
+        temp: &Path,
+        tracker: &Tracker,
+    ) -> Result<(Piece, Option<Checksum>)> {
+        let (start, len) = range.map_or((0, size), |r| (r.start, r.len()));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut moved = 0u64;
+            let result = self
+                .with_permit(async {
+                    let mut object = self
+                        .store
+                        .get(&source.bucket, &source.key, range.filter(|_| size > 0))
+                        .await?;
+                    if object.total_size != size {
+                        return Err(Error::IntegrityMismatch {
+                            bucket: source.bucket.clone(),
+                            key: source.key.clone(),
+                            what: format!(
+                                "the object changed during the download (size {size} → {})",
+                                object.total_size
+                            ),
+                        });
+                    }
+                    let mut file = tokio::fs::OpenOptions::new()
+                        .write(true)
+                        .open(temp)
+                        .await
+                        .map_err(|e| Error::io("cannot write", temp, e))?;
+                    file.seek(std::io::SeekFrom::Start(start))
+                        .await
+                        .map_err(|e| Error::io("cannot write", temp, e))?;
+                    let mut crc = 0u32;
+                    let mut got = 0u64;
+                    while let Some(chunk) = object.body.next().await {
+                        let chunk = chunk?;
+                        got += chunk.len() as u64;
+                        if got > len {
+                            return Err(Error::IntegrityMismatch {
+                                bucket: source.bucket.clone(),
+                                key: source.key.clone(),
+                                what: format!("the server sent more than the {len} bytes asked"),
+                            });
+                        }
+                        crc = checksum::update(crc, &chunk);
+                        file.write_all(&chunk)
+                            .await
+                            .map_err(|e| Error::io("cannot write", temp, e))?;
+                        tracker.add_bytes(chunk.len() as u64);
+                        moved += chunk.len() as u64;
+                    }
+                    file.flush()
+                        .await
+                        .map_err(|e| Error::io("cannot write", temp, e))?;
+                    Ok((Piece { start, len: got, crc }, object.checksum.take()))
+                })
+                .await;
+            match result {
+                Err(e) if e.is_retryable() && attempt < RANGE_ATTEMPTS => {
+                    tracing::debug!(key = %source.key, attempt, error = %e, "retrying a range");
+                    tracker.undo_bytes(moved);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Checks a composite CRC32C: the part sizes and CRCs come from HEAD with
+    /// `partNumber`, and the downloaded file is read once more, part by part.
+    async fn verify_composite(
+        &self,
+        source: &ObjectRef,
+        temp: &Path,
+        expected: &Checksum,
+        parts: u32,
+    ) -> Result<()> {
+        let mismatch = |what: String| Error::IntegrityMismatch {
+            bucket: source.bucket.clone(),
+            key: source.key.clone(),
+            what,
+        };
+        let mut file = tokio::fs::File::open(temp)
+            .await
+            .map_err(|e| Error::io("cannot read", temp, e))?;
+        let mut crcs = Vec::with_capacity(parts as usize);
+        let mut buf = vec![0u8; 256 * 1024];
+        for number in 1..=parts {
+            let Some(part) = self
+                .store
+                .head_part(&source.bucket, &source.key, number)
+                .await?
+            else {
+                return Ok(());
+            };
+            let mut left = part.size;
+            let mut crc = 0u32;
+            while left > 0 {
+                let want = buf.len().min(left as usize);
+                let n = tokio::io::AsyncReadExt::read(&mut file, &mut buf[..want])
+                    .await
+                    .map_err(|e| Error::io("cannot read", temp, e))?;
+                if n == 0 {
+                    return Err(mismatch(format!("part {number} is shorter than announced")));
+                }
+                crc = checksum::update(crc, &buf[..n]);
+                left -= n as u64;
+            }
+            if let Some(value) = part.crc32c.as_deref()
+                && checksum::decode(value) != Some(crc)
+            {
+                return Err(mismatch(format!(
+                    "part {number}: CRC32C {value} expected, {} computed",
+                    checksum::encode(crc)
+                )));
+            }
+            crcs.push(crc);
+        }
+        let composite = checksum::composite(&crcs);
+        if checksum::decode(&expected.value) != Some(composite) {
+            return Err(mismatch(format!(
+                "composite CRC32C {} expected, {} computed",
+                expected.value,
+                checksum::encode(composite)
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,222 @@
+//! Transfers: uploads, downloads, server-side copies, moves and deletes.
+//!
+//! [`Transfers`] binds a profile's [`Store`] to the local state database and a
+//! [`TransferConfig`]. Each verb lives in its own file and adds methods to it:
+//! - [`upload`](Transfers::upload_file) a file (single PUT or resumable multipart) and
+//!   [`upload_dir`](Transfers::upload_dir) a folder;
+//! - [`download`](Transfers::download_object) an object (parallel ranged GETs into a
+//!   temp file, verified, then renamed) and
+//!   [`download_prefix`](Transfers::download_prefix) a prefix;
+//! - [`copy`](Transfers::copy_object) and [`move`](Transfers::move_object) on the
+//!   server, one object or a whole prefix (a rename);
+//! - [`delete`](Transfers::delete_prefix) in batches of 1,000;
+//! - [`cleanup`](Transfers::cleanup) of orphaned multipart uploads.
+//!
+//! Every operation reports through a [`Tracker`], honours a cancellation token (Ctrl-C,
+//! shutdown), and bounds the requests in flight with one semaphore, so memory is
+//! bounded by part size × concurrency whatever the size of the files.
+
+mod cleanup;
+mod copy;
+mod delete;
+mod download;
+mod download_prefix;
+mod keys;
+mod progress;
+mod rename;
+mod resume;
+mod upload;
+mod upload_dir;
+
+pub use cleanup::CleanupReport;
+pub use copy::COPY_OBJECT_MAX;
+pub use keys::{join_key, local_path_for_key};
+pub use progress::{EMIT_EVERY, Progress, ProgressSink, Tracker};
+pub use resume::{ResumeRecord, TransferState};
+pub use download::DownloadReport;
+pub use upload::UploadReport;
+pub use upload_dir::BatchReport;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{Error, Result};
+use crate::meta::MetaDb;
+use crate::store::Store;
+
+/// 1 MiB.
+pub const MIB: u64 = 1024 * 1024;
+/// The smallest part S3 accepts (but for the last one).
+pub const MIN_PART_SIZE: u64 = 5 * MIB;
+/// The largest part S3 accepts.
+pub const MAX_PART_SIZE: u64 = 5 * 1024 * MIB;
+/// The most parts a multipart upload may have.
+pub const MAX_PARTS: u64 = 10_000;
+
+/// How transfers are cut up and how many requests run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferConfig {
+    /// Size of multipart parts and of ranged GETs.
+    pub part_size: u64,
+    /// Requests in flight at once, over all files of an operation.
+    pub concurrency: usize,
+    /// Files larger than this go multipart; smaller ones are one PUT.
+    pub multipart_threshold: u64,
+}
+
+impl Default for TransferConfig {
+    fn default() -> Self {
+        TransferConfig {
+            part_size: 8 * MIB,
+            concurrency: 8,
+            multipart_threshold: 8 * MIB,
+        }
+    }
+}
+
+impl TransferConfig {
+    /// Checks the limits S3 sets.
+    pub fn validate(&self) -> Result<()> {
+        if !(MIN_PART_SIZE..=MAX_PART_SIZE).contains(&self.part_size) {
+            return Err(Error::invalid(
+                "part size",
+                format!(
+                    "{} bytes; S3 accepts parts of 5 MiB to 5 GiB",
+                    self.part_size
+                ),
+            ));
+        }
+        if self.concurrency == 0 || self.concurrency > 256 {
+            return Err(Error::invalid(
+                "concurrency",
+                format!("{}; use 1 to 256", self.concurrency),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The part size for an object of `size` bytes: the configured one, grown if the
+    /// object would otherwise need more than 10,000 parts.
+    pub fn part_size_for(&self, size: u64) -> u64 {
+        let needed = size.div_ceil(MAX_PARTS);
+        self.part_size.max(needed.div_ceil(MIB) * MIB)
+    }
+}
+
+/// The transfer engine of one profile.
+#[derive(Debug, Clone)]
+pub struct Transfers {
+    store: Arc<dyn Store>,
+    db: Arc<dyn MetaDb>,
+    profile: String,
+    config: TransferConfig,
+    permits: Arc<Semaphore>,
+    cancel: CancellationToken,
+    db_writes: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Transfers {
+    /// An engine over `store`, keeping resumable state in `db` under `profile`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        db: Arc<dyn MetaDb>,
+        profile: impl Into<String>,
+        config: TransferConfig,
+    ) -> Result<Self> {
+        config.validate()?;
+        Ok(Transfers {
+            store,
+            db,
+            profile: profile.into(),
+            permits: Arc::new(Semaphore::new(config.concurrency)),
+            config,
+            cancel: CancellationToken::new(),
+            db_writes: Arc::default(),
+        })
+    }
+
+    /// The same engine, stopped by `token` instead of its own.
+    pub fn with_cancel(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The token that stops every operation of this engine. Cancelled operations stop
+    /// at a part boundary, leave nothing half-written and keep their resume state.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// The store in use.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &TransferConfig {
+        &self.config
+    }
+
+    /// The profile name.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    fn check_cancelled(&self) -> Result<()> {
+        if self.cancel.is_cancelled() {
+            Err(Error::Cancelled("the resume state was kept".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Runs `work` holding one request permit, unless cancelled first.
+    async fn with_permit<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
+        let _permit = tokio::select! {
+            permit = self.permits.acquire() => permit.map_err(|_| Error::Cancelled("shutting down".into()))?,
+            () = self.cancel.cancelled() => return Err(Error::Cancelled("the resume state was kept".into())),
+        };
+        tokio::select! {
+            result = work => result,
+            () = self.cancel.cancelled() => Err(Error::Cancelled("the resume state was kept".into())),
+        }
+    }
+}
+
+/// Folds the outcome of many items into one result: `Ok` if all succeeded, else a
+/// [`Error::Batch`] naming the first failure (or the error itself if only one item).
+pub(crate) fn batch_result(total: usize, mut errors: Vec<Error>) -> Result<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    if total == 1 && errors.len() == 1 {
+        return Err(errors.remove(0));
+    }
+    if let Some(cancel) = errors.iter().position(|e| matches!(e, Error::Cancelled(_))) {
+        return Err(errors.remove(cancel));
+    }
+    Err(Error::Batch {
+        failed: errors.len(),
+        total,
+        first: errors[0].to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_size_grows_for_huge_objects() {
+        let config = TransferConfig::default();
+        assert_eq!(config.part_size_for(10 * MIB), 8 * MIB);
+        let huge = 200 * 1024 * 1024 * MIB; // 200 TiB would need more than 10,000 parts
+        let part = config.part_size_for(huge);
+        assert!(huge.div_ceil(part) <= MAX_PARTS);
+        assert!(TransferConfig { part_size: MIB, ..config }.validate().is_err());
+        assert!(TransferConfig { concurrency: 0, ..config }.validate().is_err());
+    }
+}
