@@ -13,7 +13,7 @@ use serde::Serialize;
 /// How often a tracker calls its sink at most.
 pub const EMIT_EVERY: Duration = Duration::from_millis(100);
 
-/// A snapshot of an operation's progress.
+/// A snapshot of an operation's progress. In JSON, `elapsed` and `eta` are seconds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Progress {
     /// What is being done ("upload", "download", "copy", "delete").
@@ -31,11 +31,24 @@ pub struct Progress {
     /// Average rate of this run, in bytes per second (resumed bytes excluded).
     pub rate: f64,
     /// Estimated time left, when a rate is known.
+    #[serde(serialize_with = "opt_secs")]
     pub eta: Option<Duration>,
     /// Time since the operation started.
+    #[serde(serialize_with = "secs")]
     pub elapsed: Duration,
     /// Whether this is the last snapshot.
     pub finished: bool,
+}
+
+fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+fn opt_secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    match d {
+        Some(d) => s.serialize_some(&d.as_secs_f64()),
+        None => s.serialize_none(),
+    }
 }
 
 /// Receives progress snapshots. Called from transfer tasks: keep it quick.

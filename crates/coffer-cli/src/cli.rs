@@ -1,0 +1,277 @@
+//! The command line, as clap parses it. This is the contract scripts and tests use.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Coffer: S3 profiles, browsing and transfers.
+#[derive(Debug, Parser)]
+#[command(name = "coffer", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The profile to use (default: $COFFER_PROFILE, then `local`).
+    #[arg(long, global = true, env = "COFFER_PROFILE", default_value = "local")]
+    pub profile: String,
+
+    /// Log more (repeat for more detail); logs go to stderr.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage connection profiles (secrets go to the OS keychain).
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// List buckets, or the objects under s3://bucket/prefix.
+    Ls(LsArgs),
+    /// Make a bucket.
+    Mb(BucketArgs),
+    /// Remove an empty bucket.
+    Rb(BucketArgs),
+    /// Copy local ↔ S3 or S3 → S3.
+    Cp(CpArgs),
+    /// Move (copy, then delete the source); S3 → S3 renames on the server.
+    Mv(MvArgs),
+    /// Delete an object, or everything under a prefix with --recursive.
+    Rm(RmArgs),
+    /// Show an object's metadata (HEAD).
+    Stat(StatArgs),
+    /// Print a presigned URL.
+    Presign(PresignArgs),
+    /// Show a bucket's region and how it was found.
+    Region(RegionArgs),
+    /// Resumable uploads: list them, or abort orphaned ones.
+    #[command(subcommand)]
+    Transfers(TransfersCommand),
+}
+
+/// `coffer profile ...`
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Add a profile.
+    Add(ProfileAddArgs),
+    /// List the profiles.
+    List(JsonFlag),
+    /// Show one profile (never its secret).
+    Show(NamedArgs),
+    /// Remove a profile and its secrets.
+    Remove(NamedArgs),
+    /// Check that a profile can reach its endpoint and sign in.
+    Test(NamedArgs),
+}
+
+/// `--json`.
+#[derive(Debug, Args)]
+pub struct JsonFlag {
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A profile name, and `--json`.
+#[derive(Debug, Args)]
+pub struct NamedArgs {
+    /// The profile name.
+    pub name: String,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer profile add`.
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// The profile name.
+    pub name: String,
+    /// Endpoint URL (leave out for AWS S3).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Default region, used when a bucket's region cannot be detected.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Path-style addressing (default: on for IP and localhost endpoints).
+    #[arg(long)]
+    pub path_style: bool,
+    /// Virtual-host addressing, even for an IP or localhost endpoint.
+    #[arg(long, conflicts_with = "path_style")]
+    pub virtual_host: bool,
+    /// Access key id (the secret is read from stdin or AWS_SECRET_ACCESS_KEY).
+    #[arg(long)]
+    pub access_key_id: Option<String>,
+    /// Read the secret access key from stdin (first line).
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Take settings and keys from this profile of ~/.aws/config and ~/.aws/credentials.
+    #[arg(long, value_name = "P")]
+    pub from_aws_profile: Option<String>,
+    /// Unsigned requests (public buckets).
+    #[arg(long, conflicts_with_all = ["access_key_id", "secret_stdin"])]
+    pub anonymous: bool,
+    /// Replace a profile of the same name.
+    #[arg(long)]
+    pub replace: bool,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer ls`.
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// s3://bucket[/prefix]; leave out to list buckets.
+    pub url: Option<String>,
+    /// List every object below the prefix, not one level.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Print JSON lines to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer mb|rb`.
+#[derive(Debug, Args)]
+pub struct BucketArgs {
+    /// s3://bucket
+    pub url: String,
+}
+
+/// Transfer tuning shared by cp and mv.
+#[derive(Debug, Args, Clone)]
+pub struct TuneArgs {
+    /// Multipart part size (and ranged GET size), e.g. 8MiB.
+    #[arg(long, default_value = "8MiB", value_parser = parse_size)]
+    pub part_size: u64,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+}
+
+/// `coffer cp`.
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// A local path or s3://bucket/key.
+    pub src: String,
+    /// A local path or s3://bucket/key (a trailing `/` means "into this folder").
+    pub dst: String,
+    /// Copy a folder or a prefix.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Transfer tuning.
+    #[command(flatten)]
+    pub tune: TuneArgs,
+    /// Cache-Control of the new objects.
+    #[arg(long)]
+    pub cache_control: Option<String>,
+    /// Content-Type of the new objects (default: guessed from the file name).
+    #[arg(long)]
+    pub content_type: Option<String>,
+    /// Storage class, e.g. STANDARD_IA.
+    #[arg(long)]
+    pub storage_class: Option<String>,
+    /// User metadata, KEY=VALUE (repeatable).
+    #[arg(long = "metadata", value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Print a JSON report to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer mv`.
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// A local path or s3://bucket/key.
+    pub src: String,
+    /// A local path or s3://bucket/key.
+    pub dst: String,
+    /// Move a folder or a prefix.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Transfer tuning.
+    #[command(flatten)]
+    pub tune: TuneArgs,
+    /// Print a JSON report to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer rm`.
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// s3://bucket/key, or s3://bucket/prefix/ with --recursive.
+    pub url: String,
+    /// Delete everything under the prefix.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Do not ask for confirmation of a recursive delete.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Print a JSON report to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer stat`.
+#[derive(Debug, Args)]
+pub struct StatArgs {
+    /// s3://bucket/key
+    pub url: String,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer presign`.
+#[derive(Debug, Args)]
+pub struct PresignArgs {
+    /// s3://bucket/key
+    pub url: String,
+    /// How long the URL works, e.g. 15m, 2h, 7d (at most 7 days).
+    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
+    pub expires: std::time::Duration,
+    /// A URL to upload (PUT) instead of download.
+    #[arg(long)]
+    pub put: bool,
+}
+
+/// `coffer region`.
+#[derive(Debug, Args)]
+pub struct RegionArgs {
+    /// s3://bucket
+    pub url: String,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer transfers ...`
+#[derive(Debug, Subcommand)]
+pub enum TransfersCommand {
+    /// Unfinished multipart uploads that `coffer cp` can resume.
+    List(JsonFlag),
+    /// Abort multipart uploads older than a limit, and forget their resume state.
+    Cleanup(CleanupArgs),
+}
+
+/// `coffer transfers cleanup`.
+#[derive(Debug, Args)]
+pub struct CleanupArgs {
+    /// Only uploads started longer ago than this.
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+    pub older_than: std::time::Duration,
+    /// Only this bucket (s3://bucket); default: every bucket of the profile.
+    pub bucket: Option<String>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Parses sizes such as `8MiB`, `16MB` or `5242880`.
+pub fn parse_size(input: &str) -> Result<u64, String> {
+    input
+        .parse::<bytesize::ByteSize>()
+        .map(|b| b.as_u64())
+        .map_err(|e| format!("`{input}` is not a size like 8MiB: {e}"))
+}

@@ -1,0 +1,34 @@
+//! One file per verb.
+
+mod bucket;
+mod cp;
+mod ls;
+mod mv;
+mod presign;
+mod profile;
+mod region;
+mod rm;
+mod stat;
+mod transfers;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::context::Context;
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Profile(cmd) => profile::run(cmd).await,
+        Command::Ls(args) => ls::run(&Context::open(&cli.profile)?, args).await,
+        Command::Mb(args) => bucket::make(&Context::open(&cli.profile)?, args).await,
+        Command::Rb(args) => bucket::remove(&Context::open(&cli.profile)?, args).await,
+        Command::Cp(args) => cp::run(&Context::open(&cli.profile)?, args).await,
+        Command::Mv(args) => mv::run(&Context::open(&cli.profile)?, args).await,
+        Command::Rm(args) => rm::run(&Context::open(&cli.profile)?, args).await,
+        Command::Stat(args) => stat::run(&Context::open(&cli.profile)?, args).await,
+        Command::Presign(args) => presign::run(&Context::open(&cli.profile)?, args).await,
+        Command::Region(args) => region::run(&Context::open(&cli.profile)?, args).await,
+        Command::Transfers(cmd) => transfers::run(&Context::open(&cli.profile)?, cmd).await,
+    }
+}

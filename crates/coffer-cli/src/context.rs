@@ -1,0 +1,71 @@
+//! What every command needs: the session, the chosen profile, its store and
+//! transfer engine, and Ctrl-C wired to cancellation.
+
+use std::sync::Arc;
+
+use anyhow::Result;
+use coffer_core::profile::Profile;
+use coffer_core::session::Session;
+use coffer_core::store::Store;
+use coffer_core::transfer::{TransferConfig, Transfers};
+use coffer_core::uri::S3Url;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::TuneArgs;
+
+/// A mistake in how the command was called (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Fails with a usage error.
+pub fn usage<T>(message: impl Into<String>) -> Result<T> {
+    Err(UsageError(message.into()).into())
+}
+
+/// An `s3://` URL, or a usage error naming the argument.
+pub fn s3_url(input: &str) -> Result<S3Url> {
+    S3Url::parse(input).map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// The session with the chosen profile.
+pub struct Context {
+    pub session: Session,
+    pub profile: Profile,
+}
+
+impl Context {
+    /// Opens the data dir and looks the profile up.
+    pub fn open(profile: &str) -> Result<Self> {
+        let session = Session::open_default()?;
+        let profile = session.profiles().get(profile)?;
+        Ok(Context { session, profile })
+    }
+
+    /// The profile's store.
+    pub fn store(&self) -> Result<Arc<dyn Store>> {
+        Ok(self.session.store(&self.profile)?)
+    }
+
+    /// The transfer engine, stopped by Ctrl-C: uploads stop at a part boundary and
+    /// keep their resume state.
+    pub fn transfers(&self, tune: &TuneArgs) -> Result<Transfers> {
+        let config = TransferConfig {
+            part_size: tune.part_size,
+            concurrency: tune.concurrency,
+            multipart_threshold: tune.part_size,
+        };
+        let cancel = CancellationToken::new();
+        let on_signal = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!("\ncoffer: interrupted; finished parts are kept, run the same command to resume");
+                on_signal.cancel();
+            }
+        });
+        Ok(self
+            .session
+            .transfers(&self.profile, config)?
+            .with_cancel(cancel))
+    }
+}
