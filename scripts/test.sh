@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The one command that runs every check: installs what is missing (scripts/setup.sh),
+# then, on a private D-Bus session with an unlocked gnome-keyring
+# (scripts/with-keyring.sh): rustfmt, clippy, a build of every binary, and every test.
+#
+# Plain `cargo test` (not nextest) on purpose: each test binary then starts its Garage
+# and moto once and shares them between its tests. CARGO_TARGET_DIR is honoured.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+if [[ "${COFFER_KEYRING_READY:-}" != 1 ]]; then
+    start=$SECONDS
+    echo "==> scripts/setup.sh"
+    scripts/setup.sh
+    echo "==> setup: $((SECONDS - start)) s"
+    # Re-enter on the private session bus; setup is not run twice.
+    exec scripts/with-keyring.sh "$0" "$@"
+fi
+
+# Tools installed by setup.sh may live outside a minimal PATH.
+for dir in "$HOME/.cargo/bin" "$HOME/.pyenv/shims" "$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))' 2>/dev/null || true)"; do
+    if [[ -n "$dir" && -d "$dir" && ":$PATH:" != *":$dir:"* ]]; then
+        export PATH="$PATH:$dir"
+    fi
+done
+
+if [[ -n "${CARGO_TARGET_DIR:-}" ]]; then
+    echo "==> CARGO_TARGET_DIR=$CARGO_TARGET_DIR"
+fi
+
+total_start=$SECONDS
+step() {
+    local name="$1"
+    shift
+    echo "==> $name: $*"
+    local start=$SECONDS
+    if "$@"; then
+        echo "==> $name: ok in $((SECONDS - start)) s"
+    else
+        local rc=$?
+        echo "==> $name: FAILED (exit $rc) after $((SECONDS - start)) s" >&2
+        exit "$rc"
+    fi
+}
+
+step fmt cargo fmt --all -- --check
+step clippy cargo clippy --workspace --all-targets -- -D warnings
+step build cargo build --workspace --bins
+step test cargo test --workspace
+
+echo "==> all checks passed in $((SECONDS - total_start)) s"
