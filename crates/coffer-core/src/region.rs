@@ -39,13 +39,19 @@ impl RegionCache {
     /// The cached region of a bucket, marked `cached`.
     pub fn get(&self, bucket: &str) -> Option<RegionInfo> {
         if let Some(hit) = self.lock().get(bucket).cloned() {
-            return Some(RegionInfo { cached: true, ..hit });
+            return Some(RegionInfo {
+                cached: true,
+                ..hit
+            });
         }
         let db = self.db.as_ref()?;
         match db.get_json::<RegionInfo>(TREE_REGIONS, &self.db_key(bucket)) {
             Ok(Some(hit)) => {
                 self.lock().insert(bucket.to_string(), hit.clone());
-                Some(RegionInfo { cached: true, ..hit })
+                Some(RegionInfo {
+                    cached: true,
+                    ..hit
+                })
             }
             Ok(None) => None,
             Err(e) => {

@@ -74,6 +74,11 @@ impl Session {
 
     /// The transfer engine of a profile.
     pub fn transfers(&self, profile: &Profile, config: TransferConfig) -> Result<Transfers> {
-        Transfers::new(self.store(profile)?, self.db.clone(), profile.name.clone(), config)
+        Transfers::new(
+            self.store(profile)?,
+            self.db.clone(),
+            profile.name.clone(),
+            config,
+        )
     }
 }

@@ -20,9 +20,9 @@ pub struct S3Url {
 impl S3Url {
     /// Parses `s3://bucket`, `s3://bucket/` or `s3://bucket/key`.
     pub fn parse(input: &str) -> Result<Self> {
-        let rest = input
-            .strip_prefix("s3://")
-            .ok_or_else(|| Error::invalid("S3 URL", format!("`{input}` does not start with s3://")))?;
+        let rest = input.strip_prefix("s3://").ok_or_else(|| {
+            Error::invalid("S3 URL", format!("`{input}` does not start with s3://"))
+        })?;
         let (bucket, key) = match rest.split_once('/') {
             Some((b, k)) => (b, k),
             None => (rest, ""),
@@ -31,7 +31,10 @@ impl S3Url {
         if key.len() > 1024 {
             return Err(Error::invalid(
                 "S3 URL",
-                format!("the key is {} bytes long; S3 allows at most 1,024", key.len()),
+                format!(
+                    "the key is {} bytes long; S3 allows at most 1,024",
+                    key.len()
+                ),
             ));
         }
         Ok(S3Url {
@@ -84,12 +87,7 @@ impl Location {
 /// legacy regions accept (uppercase, `_`) are allowed too, as some servers still have
 /// them.
 pub fn validate_bucket_name(name: &str) -> Result<()> {
-    let bad = |reason: &str| {
-        Err(Error::invalid(
-            "bucket name",
-            format!("`{name}`: {reason}"),
-        ))
-    };
+    let bad = |reason: &str| Err(Error::invalid("bucket name", format!("`{name}`: {reason}")));
     if name.is_empty() {
         return bad("the bucket name is empty (write s3://BUCKET/KEY)");
     }

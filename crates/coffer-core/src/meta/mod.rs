@@ -47,10 +47,12 @@ pub trait MetaDbExt: MetaDb {
     fn get_json<T: DeserializeOwned>(&self, tree: &str, key: &str) -> Result<Option<T>> {
         match self.get(tree, key.as_bytes())? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::MetaDb {
-                path: format!("{tree}/{key}").into(),
-                cause: format!("unreadable record: {e}"),
-            }),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| Error::MetaDb {
+                    path: format!("{tree}/{key}").into(),
+                    cause: format!("unreadable record: {e}"),
+                }),
         }
     }
 
@@ -101,7 +103,10 @@ pub(crate) mod conformance {
         db.delete("t", b"a").expect("delete");
         db.delete("t", b"never").expect("delete missing");
         assert_eq!(db.get("t", b"a").expect("get"), None);
-        assert_eq!(db.get("other", b"a").expect("get").as_deref(), Some(&b"9"[..]));
+        assert_eq!(
+            db.get("other", b"a").expect("get").as_deref(),
+            Some(&b"9"[..])
+        );
         db.flush().expect("flush");
     }
 
@@ -118,6 +123,9 @@ pub(crate) mod conformance {
         db.put_json("t", "j", &vec![1, 2]).expect("json");
         drop(db);
         let db = SledDb::open(dir.path()).expect("reopen");
-        assert_eq!(db.get_json::<Vec<i32>>("t", "j").expect("json"), Some(vec![1, 2]));
+        assert_eq!(
+            db.get_json::<Vec<i32>>("t", "j").expect("json"),
+            Some(vec![1, 2])
+        );
     }
 }

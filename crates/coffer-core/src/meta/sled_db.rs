@@ -22,7 +22,11 @@ impl SledDb {
     pub fn open(path: &Path) -> Result<Self> {
         let started = Instant::now();
         loop {
-            match sled::Config::new().path(path).mode(sled::Mode::LowSpace).open() {
+            match sled::Config::new()
+                .path(path)
+                .mode(sled::Mode::LowSpace)
+                .open()
+            {
                 Ok(db) => {
                     return Ok(SledDb {
                         db,
@@ -92,7 +96,10 @@ impl MetaDb for SledDb {
     fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
         self.tree(tree)?
             .scan_prefix(prefix)
-            .map(|r| r.map(|(k, v)| (k.to_vec(), v.to_vec())).map_err(|e| self.err(e)))
+            .map(|r| {
+                r.map(|(k, v)| (k.to_vec(), v.to_vec()))
+                    .map_err(|e| self.err(e))
+            })
             .collect()
     }
 

@@ -45,7 +45,12 @@ pub async fn import_aws_profile(name: &str) -> Result<AwsImport> {
         Some(Cow::Owned(name.to_string())),
     )
     .await
-    .map_err(|e| Error::invalid("AWS profile", format!("cannot read the AWS config files: {e}")))?;
+    .map_err(|e| {
+        Error::invalid(
+            "AWS profile",
+            format!("cannot read the AWS config files: {e}"),
+        )
+    })?;
     let profile = set.get_profile(name).ok_or_else(|| {
         Error::invalid(
             "AWS profile",
@@ -55,7 +60,12 @@ pub async fn import_aws_profile(name: &str) -> Result<AwsImport> {
             ),
         )
     })?;
-    let get = |key: &str| profile.get(key).map(str::to_string).filter(|v| !v.is_empty());
+    let get = |key: &str| {
+        profile
+            .get(key)
+            .map(str::to_string)
+            .filter(|v| !v.is_empty())
+    };
     Ok(AwsImport {
         name: name.to_string(),
         region: get("region"),

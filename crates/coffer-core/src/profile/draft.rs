@@ -1,6 +1,9 @@
 //! [`ProfileDraft`]: what a user gives to create a profile.
 
-use super::{Addressing, AwsImport, CredentialRef, Profile, validate_endpoint, validate_profile_name, LOCAL_PROFILE};
+use super::{
+    Addressing, AwsImport, CredentialRef, LOCAL_PROFILE, Profile, validate_endpoint,
+    validate_profile_name,
+};
 use crate::error::{Error, Result};
 use crate::sensitive::Sensitive;
 
@@ -72,7 +75,11 @@ impl ProfileDraft {
     /// Validates the draft and splits it into the profile and its secrets.
     pub(crate) fn build(
         self,
-    ) -> Result<(Profile, Option<Sensitive<String>>, Option<Sensitive<String>>)> {
+    ) -> Result<(
+        Profile,
+        Option<Sensitive<String>>,
+        Option<Sensitive<String>>,
+    )> {
         validate_profile_name(&self.name)?;
         if self.name == LOCAL_PROFILE {
             return Err(Error::invalid(
@@ -80,7 +87,11 @@ impl ProfileDraft {
                 "`local` is the built-in profile over folders in the data dir; choose another name",
             ));
         }
-        let endpoint = self.endpoint.as_deref().map(validate_endpoint).transpose()?;
+        let endpoint = self
+            .endpoint
+            .as_deref()
+            .map(validate_endpoint)
+            .transpose()?;
         if let Some(region) = &self.region
             && (region.is_empty()
                 || !region
@@ -183,7 +194,10 @@ mod tests {
         assert!(secret.is_some());
         assert!(token.is_none());
         let json = serde_json::to_string(&p).expect("json");
-        assert!(!json.contains("\"s\""), "no secret in the stored record: {json}");
+        assert!(
+            !json.contains("\"s\""),
+            "no secret in the stored record: {json}"
+        );
     }
 
     #[test]

@@ -47,14 +47,21 @@ impl Profiles {
     /// saved at all. With `replace`, an existing profile of that name is overwritten.
     pub fn add(&self, draft: ProfileDraft, replace: bool) -> Result<Profile> {
         let (profile, secret, token) = draft.build()?;
-        if !replace && self.db.get(TREE_PROFILES, profile.name.as_bytes())?.is_some() {
+        if !replace
+            && self
+                .db
+                .get(TREE_PROFILES, profile.name.as_bytes())?
+                .is_some()
+        {
             return Err(Error::ProfileExists(profile.name));
         }
         if let Some(secret) = &secret {
             self.secrets.set(&secret_key_name(&profile.name), secret)?;
         }
         match &token {
-            Some(token) => self.secrets.set(&session_token_name(&profile.name), token)?,
+            Some(token) => self
+                .secrets
+                .set(&session_token_name(&profile.name), token)?,
             None => self.secrets.delete(&session_token_name(&profile.name))?,
         }
         self.db.put_json(TREE_PROFILES, &profile.name, &profile)?;
@@ -160,8 +167,16 @@ mod tests {
     fn add_list_resolve_remove() {
         let (p, secrets) = profiles();
         p.add(draft("work"), false).expect("add");
-        assert!(matches!(p.add(draft("work"), false), Err(Error::ProfileExists(_))));
-        let names: Vec<_> = p.list().expect("list").into_iter().map(|p| p.name).collect();
+        assert!(matches!(
+            p.add(draft("work"), false),
+            Err(Error::ProfileExists(_))
+        ));
+        let names: Vec<_> = p
+            .list()
+            .expect("list")
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
         assert_eq!(names, vec!["local", "work"]);
         let work = p.get("work").expect("get");
         match p.resolve_credentials(&work).expect("resolve") {
@@ -171,12 +186,20 @@ mod tests {
                 ..
             } => {
                 assert_eq!(secret_access_key.expose(), "topsecret");
-                assert_eq!(session_token.map(|t| t.expose().clone()), Some("tok".into()));
+                assert_eq!(
+                    session_token.map(|t| t.expose().clone()),
+                    Some("tok".into())
+                );
             }
             other => panic!("unexpected {other:?}"),
         }
         p.remove("work").expect("remove");
-        assert!(secrets.get(&secret_key_name("work")).expect("get").is_none());
+        assert!(
+            secrets
+                .get(&secret_key_name("work"))
+                .expect("get")
+                .is_none()
+        );
         assert!(matches!(p.get("work"), Err(Error::ProfileNotFound(_))));
         assert!(p.remove("local").is_err());
     }

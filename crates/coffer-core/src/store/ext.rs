@@ -42,8 +42,13 @@ pub trait StoreExt: Store {
 
     /// Stores bytes from memory.
     async fn put_bytes(&self, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<PutResult> {
-        self.put(bucket, key, Body::Bytes(bytes.into()), &PutOptions::default())
-            .await
+        self.put(
+            bucket,
+            key,
+            Body::Bytes(bytes.into()),
+            &PutOptions::default(),
+        )
+        .await
     }
 
     /// Reads a whole object into memory (for small objects and tests).

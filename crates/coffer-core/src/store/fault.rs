@@ -79,7 +79,10 @@ impl FaultStore {
 
     /// Removes every rule; calls go straight through from now on.
     pub fn heal(&self) {
-        self.faults.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     async fn check(&self, operation: &'static str) -> Result<()> {
@@ -160,15 +163,31 @@ impl Store for FaultStore {
         self.check("get").await?;
         self.inner.get(bucket, key, range).await
     }
-    async fn put(&self, bucket: &str, key: &str, body: Body, options: &PutOptions) -> Result<PutResult> {
+    async fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Body,
+        options: &PutOptions,
+    ) -> Result<PutResult> {
         self.check("put").await?;
         self.inner.put(bucket, key, body, options).await
     }
-    async fn create_multipart(&self, bucket: &str, key: &str, options: &PutOptions) -> Result<String> {
+    async fn create_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        options: &PutOptions,
+    ) -> Result<String> {
         self.check("create_multipart").await?;
         self.inner.create_multipart(bucket, key, options).await
     }
-    async fn upload_part(&self, upload: &UploadRef, part: u32, body: Body) -> Result<CompletedPart> {
+    async fn upload_part(
+        &self,
+        upload: &UploadRef,
+        part: u32,
+        body: Body,
+    ) -> Result<CompletedPart> {
         self.check("upload_part").await?;
         self.inner.upload_part(upload, part, body).await
     }
@@ -180,9 +199,15 @@ impl Store for FaultStore {
         range: ByteRange,
     ) -> Result<CompletedPart> {
         self.check("upload_part_copy").await?;
-        self.inner.upload_part_copy(upload, part, source, range).await
+        self.inner
+            .upload_part_copy(upload, part, source, range)
+            .await
     }
-    async fn complete_multipart(&self, upload: &UploadRef, parts: &[CompletedPart]) -> Result<PutResult> {
+    async fn complete_multipart(
+        &self,
+        upload: &UploadRef,
+        parts: &[CompletedPart],
+    ) -> Result<PutResult> {
         self.check("complete_multipart").await?;
         self.inner.complete_multipart(upload, parts).await
     }
@@ -198,7 +223,12 @@ impl Store for FaultStore {
         self.check("list_multipart_uploads").await?;
         self.inner.list_multipart_uploads(bucket).await
     }
-    async fn copy_object(&self, source: &ObjectRef, target: &ObjectRef, options: Option<&PutOptions>) -> Result<()> {
+    async fn copy_object(
+        &self,
+        source: &ObjectRef,
+        target: &ObjectRef,
+        options: Option<&PutOptions>,
+    ) -> Result<()> {
         self.check("copy_object").await?;
         self.inner.copy_object(source, target, options).await
     }
@@ -206,7 +236,13 @@ impl Store for FaultStore {
         self.check("delete_many").await?;
         self.inner.delete_many(bucket, keys).await
     }
-    async fn presign(&self, method: PresignMethod, bucket: &str, key: &str, expires_in: Duration) -> Result<String> {
+    async fn presign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &str,
+        expires_in: Duration,
+    ) -> Result<String> {
         self.check("presign").await?;
         self.inner.presign(method, bucket, key, expires_in).await
     }

@@ -71,23 +71,40 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Size and checksum of one part of a multipart object (HEAD with `partNumber`).
     /// `Ok(None)` when the backend cannot tell.
-    async fn head_part(&self, bucket: &str, key: &str, part_number: u32)
-    -> Result<Option<PartMeta>>;
+    async fn head_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        part_number: u32,
+    ) -> Result<Option<PartMeta>>;
 
     /// The bytes of an object, or of a range of it, as a stream.
     async fn get(&self, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<GetObject>;
 
     /// Stores a whole object in one request.
-    async fn put(&self, bucket: &str, key: &str, body: Body, options: &PutOptions)
-    -> Result<PutResult>;
+    async fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Body,
+        options: &PutOptions,
+    ) -> Result<PutResult>;
 
     /// Starts a multipart upload and returns its upload id.
-    async fn create_multipart(&self, bucket: &str, key: &str, options: &PutOptions)
-    -> Result<String>;
+    async fn create_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        options: &PutOptions,
+    ) -> Result<String>;
 
     /// Uploads one part (numbered from 1).
-    async fn upload_part(&self, upload: &UploadRef, part_number: u32, body: Body)
-    -> Result<CompletedPart>;
+    async fn upload_part(
+        &self,
+        upload: &UploadRef,
+        part_number: u32,
+        body: Body,
+    ) -> Result<CompletedPart>;
 
     /// Copies a range of another object into a part, on the server.
     async fn upload_part_copy(
@@ -99,8 +116,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<CompletedPart>;
 
     /// Completes a multipart upload; the object appears atomically.
-    async fn complete_multipart(&self, upload: &UploadRef, parts: &[CompletedPart])
-    -> Result<PutResult>;
+    async fn complete_multipart(
+        &self,
+        upload: &UploadRef,
+        parts: &[CompletedPart],
+    ) -> Result<PutResult>;
 
     /// Aborts a multipart upload and frees its parts. Aborting an unknown upload is
     /// `Error::NoSuchUpload`.

@@ -57,7 +57,8 @@ impl RetryStore {
             match op().await {
                 Err(e) if e.is_retryable() && attempt < self.policy.max_attempts => {
                     // Jitter keeps many parts from retrying in lockstep.
-                    let jitter = Duration::from_millis(u64::from(uuid::Uuid::new_v4().as_bytes()[0]));
+                    let jitter =
+                        Duration::from_millis(u64::from(uuid::Uuid::new_v4().as_bytes()[0]));
                     tracing::debug!(what, attempt, error = %e, "retrying");
                     tokio::time::sleep(delay + jitter).await;
                     delay = (delay * 2).min(self.policy.max_delay);
@@ -78,36 +79,62 @@ impl Store for RetryStore {
         self.run("list buckets", || self.inner.list_buckets()).await
     }
     async fn create_bucket(&self, bucket: &str) -> Result<()> {
-        self.run("create bucket", || self.inner.create_bucket(bucket)).await
+        self.run("create bucket", || self.inner.create_bucket(bucket))
+            .await
     }
     async fn delete_bucket(&self, bucket: &str) -> Result<()> {
-        self.run("delete bucket", || self.inner.delete_bucket(bucket)).await
+        self.run("delete bucket", || self.inner.delete_bucket(bucket))
+            .await
     }
     async fn bucket_region(&self, bucket: &str) -> Result<RegionInfo> {
-        self.run("bucket region", || self.inner.bucket_region(bucket)).await
+        self.run("bucket region", || self.inner.bucket_region(bucket))
+            .await
     }
     async fn list_page(&self, request: &ListRequest, token: Option<&str>) -> Result<ListPage> {
-        self.run("list", || self.inner.list_page(request, token)).await
+        self.run("list", || self.inner.list_page(request, token))
+            .await
     }
     async fn head(&self, bucket: &str, key: &str) -> Result<ObjectMeta> {
         self.run("head", || self.inner.head(bucket, key)).await
     }
     async fn head_part(&self, bucket: &str, key: &str, part: u32) -> Result<Option<PartMeta>> {
-        self.run("head part", || self.inner.head_part(bucket, key, part)).await
+        self.run("head part", || self.inner.head_part(bucket, key, part))
+            .await
     }
     async fn get(&self, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<GetObject> {
         self.run("get", || self.inner.get(bucket, key, range)).await
     }
-    async fn put(&self, bucket: &str, key: &str, body: Body, options: &PutOptions) -> Result<PutResult> {
-        self.run("put", || self.inner.put(bucket, key, body.clone(), options)).await
-    }
-    async fn create_multipart(&self, bucket: &str, key: &str, options: &PutOptions) -> Result<String> {
-        self.run("create multipart", || self.inner.create_multipart(bucket, key, options))
+    async fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Body,
+        options: &PutOptions,
+    ) -> Result<PutResult> {
+        self.run("put", || self.inner.put(bucket, key, body.clone(), options))
             .await
     }
-    async fn upload_part(&self, upload: &UploadRef, part: u32, body: Body) -> Result<CompletedPart> {
-        self.run("upload part", || self.inner.upload_part(upload, part, body.clone()))
-            .await
+    async fn create_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        options: &PutOptions,
+    ) -> Result<String> {
+        self.run("create multipart", || {
+            self.inner.create_multipart(bucket, key, options)
+        })
+        .await
+    }
+    async fn upload_part(
+        &self,
+        upload: &UploadRef,
+        part: u32,
+        body: Body,
+    ) -> Result<CompletedPart> {
+        self.run("upload part", || {
+            self.inner.upload_part(upload, part, body.clone())
+        })
+        .await
     }
     async fn upload_part_copy(
         &self,
@@ -121,26 +148,48 @@ impl Store for RetryStore {
         })
         .await
     }
-    async fn complete_multipart(&self, upload: &UploadRef, parts: &[CompletedPart]) -> Result<PutResult> {
-        self.run("complete multipart", || self.inner.complete_multipart(upload, parts))
-            .await
+    async fn complete_multipart(
+        &self,
+        upload: &UploadRef,
+        parts: &[CompletedPart],
+    ) -> Result<PutResult> {
+        self.run("complete multipart", || {
+            self.inner.complete_multipart(upload, parts)
+        })
+        .await
     }
     async fn abort_multipart(&self, upload: &UploadRef) -> Result<()> {
-        self.run("abort multipart", || self.inner.abort_multipart(upload)).await
+        self.run("abort multipart", || self.inner.abort_multipart(upload))
+            .await
     }
     async fn list_parts(&self, upload: &UploadRef) -> Result<Vec<CompletedPart>> {
-        self.run("list parts", || self.inner.list_parts(upload)).await
+        self.run("list parts", || self.inner.list_parts(upload))
+            .await
     }
     async fn list_multipart_uploads(&self, bucket: &str) -> Result<Vec<MultipartUploadInfo>> {
-        self.run("list uploads", || self.inner.list_multipart_uploads(bucket)).await
+        self.run("list uploads", || self.inner.list_multipart_uploads(bucket))
+            .await
     }
-    async fn copy_object(&self, source: &ObjectRef, target: &ObjectRef, options: Option<&PutOptions>) -> Result<()> {
-        self.run("copy", || self.inner.copy_object(source, target, options)).await
+    async fn copy_object(
+        &self,
+        source: &ObjectRef,
+        target: &ObjectRef,
+        options: Option<&PutOptions>,
+    ) -> Result<()> {
+        self.run("copy", || self.inner.copy_object(source, target, options))
+            .await
     }
     async fn delete_many(&self, bucket: &str, keys: &[String]) -> Result<Vec<DeleteFailure>> {
-        self.run("delete", || self.inner.delete_many(bucket, keys)).await
+        self.run("delete", || self.inner.delete_many(bucket, keys))
+            .await
     }
-    async fn presign(&self, method: PresignMethod, bucket: &str, key: &str, expires_in: std::time::Duration) -> Result<String> {
+    async fn presign(
+        &self,
+        method: PresignMethod,
+        bucket: &str,
+        key: &str,
+        expires_in: std::time::Duration,
+    ) -> Result<String> {
         // Presigning is local computation; nothing to retry, but keep one path.
         self.inner.presign(method, bucket, key, expires_in).await
     }

@@ -24,7 +24,11 @@ pub struct CleanupReport {
 impl Transfers {
     /// Aborts the multipart uploads started more than `older_than` ago, in `bucket` or
     /// in every bucket of the profile, and forgets their resume state.
-    pub async fn cleanup(&self, older_than: Duration, bucket: Option<&str>) -> Result<CleanupReport> {
+    pub async fn cleanup(
+        &self,
+        older_than: Duration,
+        bucket: Option<&str>,
+    ) -> Result<CleanupReport> {
         let cutoff = OffsetDateTime::now_utc() - older_than;
         let buckets = match bucket {
             Some(b) => vec![b.to_string()],

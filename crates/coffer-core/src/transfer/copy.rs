@@ -7,7 +7,7 @@ use futures::{StreamExt, TryStreamExt, stream};
 
 use super::keys::as_folder;
 use super::upload_dir::BatchReport;
-use super::{MIB, MAX_PARTS, Tracker, Transfers, batch_result};
+use super::{MAX_PARTS, MIB, Tracker, Transfers, batch_result};
 use crate::error::{Error, Result};
 use crate::store::{ByteRange, ListRequest, ObjectMeta, ObjectRef, PutOptions, StoreExt};
 
@@ -63,7 +63,8 @@ impl Transfers {
         }
         let meta = self.store.head(&source.bucket, &source.key).await?;
         tracker.add_total(meta.size, 1);
-        self.copy_known(source, &meta, target, options, tracker).await?;
+        self.copy_known(source, &meta, target, options, tracker)
+            .await?;
         Ok(meta.size)
     }
 
@@ -217,7 +218,10 @@ impl Transfers {
                         bucket: Some(src.bucket.clone()),
                         key: Some(failure.key),
                         code: failure.code,
-                        message: format!("copied, but the source was not deleted: {}", failure.message),
+                        message: format!(
+                            "copied, but the source was not deleted: {}",
+                            failure.message
+                        ),
                         status: None,
                     });
                 }

@@ -106,7 +106,9 @@ impl Transfers {
 
         let part = self.config.part_size;
         let (pieces, checksum) = if size <= part {
-            let (piece, etag_checksum) = self.fetch_range(source, None, size, &temp.path, tracker).await?;
+            let (piece, etag_checksum) = self
+                .fetch_range(source, None, size, &temp.path, tracker)
+                .await?;
             (vec![piece], etag_checksum.or(known_checksum))
         } else {
             let checksum = match known_checksum {
@@ -141,7 +143,9 @@ impl Transfers {
             what,
         };
         if received != size {
-            return Err(mismatch(format!("expected {size} bytes, received {received}")));
+            return Err(mismatch(format!(
+                "expected {size} bytes, received {received}"
+            )));
         }
         let verified = match checksum {
             Some(c) if c.algorithm == ChecksumAlgorithm::Crc32c => match c.kind {
@@ -252,7 +256,14 @@ impl Transfers {
                     file.flush()
                         .await
                         .map_err(|e| Error::io("cannot write", temp, e))?;
-                    Ok((Piece { start, len: got, crc }, object.checksum.take()))
+                    Ok((
+                        Piece {
+                            start,
+                            len: got,
+                            crc,
+                        },
+                        object.checksum.take(),
+                    ))
                 })
                 .await;
             match result {

@@ -51,7 +51,10 @@ pub fn local_path_for_key(root: &Path, relative: &str) -> Result<PathBuf> {
     let refuse = |why: &str| {
         Err(Error::invalid(
             "object key",
-            format!("`{relative}` cannot be saved under `{}`: {why}", root.display()),
+            format!(
+                "`{relative}` cannot be saved under `{}`: {why}",
+                root.display()
+            ),
         ))
     };
     if relative.is_empty() {
@@ -80,8 +83,14 @@ mod tests {
     #[test]
     fn keys_from_paths() {
         assert_eq!(join_key("", Path::new("a/b.txt")).expect("key"), "a/b.txt");
-        assert_eq!(join_key("p", Path::new("a/b.txt")).expect("key"), "p/a/b.txt");
-        assert_eq!(join_key("p/", Path::new("ü x+%.txt")).expect("key"), "p/ü x+%.txt");
+        assert_eq!(
+            join_key("p", Path::new("a/b.txt")).expect("key"),
+            "p/a/b.txt"
+        );
+        assert_eq!(
+            join_key("p/", Path::new("ü x+%.txt")).expect("key"),
+            "p/ü x+%.txt"
+        );
         assert!(join_key("p", Path::new("../x")).is_err());
     }
 
@@ -92,7 +101,15 @@ mod tests {
             local_path_for_key(root, "a/b c+%?#.txt").expect("path"),
             root.join("a").join("b c+%?#.txt")
         );
-        for bad in ["../etc/passwd", "a/../../x", "a//b", "/abs", "./x", "", "a/"] {
+        for bad in [
+            "../etc/passwd",
+            "a/../../x",
+            "a//b",
+            "/abs",
+            "./x",
+            "",
+            "a/",
+        ] {
             assert!(local_path_for_key(root, bad).is_err(), "{bad}");
         }
     }

@@ -30,10 +30,10 @@ mod upload_dir;
 
 pub use cleanup::CleanupReport;
 pub use copy::COPY_OBJECT_MAX;
+pub use download::DownloadReport;
 pub use keys::{join_key, local_path_for_key};
 pub use progress::{EMIT_EVERY, Progress, ProgressSink, Tracker};
 pub use resume::{ResumeRecord, TransferState};
-pub use download::DownloadReport;
 pub use upload::UploadReport;
 pub use upload_dir::BatchReport;
 
@@ -216,7 +216,21 @@ mod tests {
         let huge = 200 * 1024 * 1024 * MIB; // 200 TiB would need more than 10,000 parts
         let part = config.part_size_for(huge);
         assert!(huge.div_ceil(part) <= MAX_PARTS);
-        assert!(TransferConfig { part_size: MIB, ..config }.validate().is_err());
-        assert!(TransferConfig { concurrency: 0, ..config }.validate().is_err());
+        assert!(
+            TransferConfig {
+                part_size: MIB,
+                ..config
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            TransferConfig {
+                concurrency: 0,
+                ..config
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

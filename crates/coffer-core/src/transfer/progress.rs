@@ -218,7 +218,10 @@ mod tests {
         assert_eq!(last.items_done, 2);
         assert!(last.finished);
         let seen = seen.lock().expect("lock");
-        assert!(seen.len() >= 2, "first update and the final one are reported");
+        assert!(
+            seen.len() >= 2,
+            "first update and the final one are reported"
+        );
         assert_eq!(seen.last(), Some(&last));
     }
 }

@@ -68,7 +68,12 @@ pub struct TransferState {
     pub bytes_done: u64,
 }
 
-pub(crate) fn record_key(profile: &str, bucket: &str, key: &str, source: &std::path::Path) -> String {
+pub(crate) fn record_key(
+    profile: &str,
+    bucket: &str,
+    key: &str,
+    source: &std::path::Path,
+) -> String {
     format!("{profile}\0{bucket}\0{key}\0{}", source.display())
 }
 

@@ -84,9 +84,7 @@ fn check_unchanged(path: &Path, before: Fingerprint) -> Result<()> {
 pub(crate) fn with_content_type(options: &PutOptions, path: &Path) -> PutOptions {
     let mut options = options.clone();
     if options.content_type.is_none() {
-        options.content_type = mime_guess::from_path(path)
-            .first_raw()
-            .map(str::to_string);
+        options.content_type = mime_guess::from_path(path).first_raw().map(str::to_string);
     }
     options
 }
@@ -118,9 +116,11 @@ impl Transfers {
         self.check_cancelled()?;
         let options = with_content_type(options, path);
         let report = if fp.size > self.config.multipart_threshold {
-            self.send_multipart(path, fp, target, &options, tracker).await?
+            self.send_multipart(path, fp, target, &options, tracker)
+                .await?
         } else {
-            self.send_single(path, fp, target, &options, tracker).await?
+            self.send_single(path, fp, target, &options, tracker)
+                .await?
         };
         tracker.item_done();
         tracing::debug!(bucket = %target.bucket, key = %target.key, size = fp.size, "uploaded");
@@ -150,7 +150,12 @@ impl Transfers {
                 }
                 check_unchanged(path, fp)?;
                 self.store
-                    .put(&target.bucket, &target.key, Body::Bytes(bytes.into()), options)
+                    .put(
+                        &target.bucket,
+                        &target.key,
+                        Body::Bytes(bytes.into()),
+                        options,
+                    )
                     .await
             })
             .await?;
@@ -211,7 +216,9 @@ impl Transfers {
     pub(crate) async fn abort_quietly(&self, upload: &UploadRef) {
         match self.store.abort_multipart(upload).await {
             Ok(()) | Err(Error::NoSuchUpload { .. }) => {}
-            Err(e) => tracing::warn!(key = %upload.key, error = %e, "could not abort a multipart upload"),
+            Err(e) => {
+                tracing::warn!(key = %upload.key, error = %e, "could not abort a multipart upload")
+            }
         }
     }
 
@@ -311,7 +318,10 @@ impl Transfers {
         let result = match self.store.complete_multipart(&upload, &parts).await {
             Ok(result) => result,
             Err(e) => {
-                if matches!(e, Error::NoSuchUpload { .. } | Error::IntegrityMismatch { .. }) {
+                if matches!(
+                    e,
+                    Error::NoSuchUpload { .. } | Error::IntegrityMismatch { .. }
+                ) {
                     self.abort_quietly(&upload).await;
                     self.delete_record(&id).await?;
                 }

@@ -103,7 +103,10 @@ impl Transfers {
             .await;
         self.check_cancelled()?;
         let total = total.into_inner().unwrap_or_else(|p| p.into_inner());
-        batch_result(total, errors.into_inner().unwrap_or_else(|p| p.into_inner()))?;
+        batch_result(
+            total,
+            errors.into_inner().unwrap_or_else(|p| p.into_inner()),
+        )?;
         Ok(report.into_inner().unwrap_or_else(|p| p.into_inner()))
     }
 }

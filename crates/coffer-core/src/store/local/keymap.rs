@@ -54,7 +54,8 @@ pub fn encode_segment(segment: &str) -> String {
         if c == '%' {
             let next = bytes.get(i + 1).copied();
             let next2 = bytes.get(i + 2).copied();
-            let reads_as_escape = matches!((next, next2), (Some(a), Some(b)) if is_hex(a) && is_hex(b));
+            let reads_as_escape =
+                matches!((next, next2), (Some(a), Some(b)) if is_hex(a) && is_hex(b));
             let reads_as_marker = matches!(next, Some(b'+') | Some(b'@') | None);
             if reads_as_escape || reads_as_marker {
                 out.push_str("%25");
@@ -83,11 +84,7 @@ pub fn decode_segment(name: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && is_hex(bytes[i + 1])
-            && is_hex(bytes[i + 2])
-        {
+        if bytes[i] == b'%' && i + 2 < bytes.len() && is_hex(bytes[i + 1]) && is_hex(bytes[i + 2]) {
             let hex = &name[i + 1..i + 3];
             if let Ok(b) = u8::from_str_radix(hex, 16) {
                 out.push(b);
@@ -141,7 +138,10 @@ mod tests {
 
     #[test]
     fn ordinary_names_stay_readable() {
-        assert_eq!(key_to_components("photos/cat.jpg"), vec!["photos", "cat.jpg"]);
+        assert_eq!(
+            key_to_components("photos/cat.jpg"),
+            vec!["photos", "cat.jpg"]
+        );
         assert_eq!(encode_segment("100%.txt"), "100%.txt");
         #[cfg(unix)]
         assert_eq!(encode_segment("a+b c ü?#"), "a+b c ü?#");
@@ -149,10 +149,15 @@ mod tests {
 
     #[test]
     fn odd_segments_round_trip() {
-        for s in ["", ".", "..", "%", "%25", "%@", "%+", "a%2Fb", "x%", "%%", "100%", "é%41", "a\0b"] {
+        for s in [
+            "", ".", "..", "%", "%25", "%@", "%+", "a%2Fb", "x%", "%%", "100%", "é%41", "a\0b",
+        ] {
             let enc = encode_segment(s);
             assert_eq!(decode_segment(&enc), s, "segment {s:?} encoded as {enc:?}");
-            assert!(enc != SELF_FILE && !enc.ends_with(CONTINUES), "{s:?} -> {enc:?}");
+            assert!(
+                enc != SELF_FILE && !enc.ends_with(CONTINUES),
+                "{s:?} -> {enc:?}"
+            );
         }
         assert_eq!(key_to_components("//x/"), vec!["%", "%", "x", "%"]);
     }

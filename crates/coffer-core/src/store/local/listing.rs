@@ -24,7 +24,10 @@ const CACHED_LEVELS: usize = 16;
 #[derive(Debug, Clone)]
 pub(crate) enum EntryKind {
     /// An object file.
-    File { size: u64, mtime: Option<SystemTime> },
+    File {
+        size: u64,
+        mtime: Option<SystemTime>,
+    },
     /// A folder; its key ends with `/`.
     Dir,
 }
@@ -62,7 +65,12 @@ impl LevelCache {
         let entries = Arc::new(entries);
         let mut levels = self.levels.lock().unwrap_or_else(|e| e.into_inner());
         levels.retain(|(p, k, _, _)| !(p == dir && k == key_prefix));
-        levels.push_front((dir.to_path_buf(), key_prefix.to_string(), mtime, entries.clone()));
+        levels.push_front((
+            dir.to_path_buf(),
+            key_prefix.to_string(),
+            mtime,
+            entries.clone(),
+        ));
         levels.truncate(CACHED_LEVELS);
         Ok(entries)
     }
@@ -111,7 +119,9 @@ fn read_level(dir: &Path, key_prefix: &str, out: &mut Vec<Entry>) -> Result<()> 
                 kind: EntryKind::Dir,
             });
         } else if file_type.is_file() {
-            let meta = entry.metadata().map_err(|e| Error::io("cannot read", &path, e))?;
+            let meta = entry
+                .metadata()
+                .map_err(|e| Error::io("cannot read", &path, e))?;
             out.push(Entry {
                 key: format!("{key_prefix}{}", decode_segment(&name)),
                 path,
@@ -155,7 +165,11 @@ impl Walk<'_> {
             None => false,
             Some(after) => {
                 key <= after
-                    || (self.request.delimiter.as_deref().is_some_and(|d| after.ends_with(d))
+                    || (self
+                        .request
+                        .delimiter
+                        .as_deref()
+                        .is_some_and(|d| after.ends_with(d))
                         && key.starts_with(after))
             }
         }
@@ -192,7 +206,11 @@ impl Walk<'_> {
 
     /// The common prefix a key folds into, if any.
     fn fold(&self, key: &str) -> Option<String> {
-        let delimiter = self.request.delimiter.as_deref().filter(|d| !d.is_empty())?;
+        let delimiter = self
+            .request
+            .delimiter
+            .as_deref()
+            .filter(|d| !d.is_empty())?;
         let rest = key.strip_prefix(self.request.prefix.as_str())?;
         let at = rest.find(delimiter)?;
         Some(format!(
@@ -246,7 +264,8 @@ impl Walk<'_> {
                     if in_prefix && let Some(cp) = self.fold(dir_key) {
                         if dir_key.starts_with(&cp) {
                             // The whole folder folds into one prefix.
-                            if !self.done(&cp) && holds_object(&entry.path) && !self.emit_prefix(cp) {
+                            if !self.done(&cp) && holds_object(&entry.path) && !self.emit_prefix(cp)
+                            {
                                 return Ok(false);
                             }
                             continue;

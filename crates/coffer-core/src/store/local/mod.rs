@@ -86,8 +86,7 @@ impl LocalStore {
         let root = root.into();
         for dir in ["tmp", "uploads", "meta"] {
             let path = root.join(INTERNAL).join(dir);
-            std::fs::create_dir_all(&path)
-                .map_err(|e| Error::io("cannot create", &path, e))?;
+            std::fs::create_dir_all(&path).map_err(|e| Error::io("cannot create", &path, e))?;
         }
         Ok(LocalStore {
             inner: Arc::new(Inner {
@@ -176,8 +175,7 @@ impl LocalStore {
                     let moved = self.tmp_path();
                     std::fs::rename(&path, &moved)
                         .map_err(|e| Error::io("cannot move", &path, e))?;
-                    std::fs::create_dir(&path)
-                        .map_err(|e| Error::io("cannot create", &path, e))?;
+                    std::fs::create_dir(&path).map_err(|e| Error::io("cannot create", &path, e))?;
                     std::fs::rename(&moved, path.join(SELF_FILE))
                         .map_err(|e| Error::io("cannot move", &moved, e))?;
                 }
@@ -247,8 +245,8 @@ impl LocalStore {
             std::fs::create_dir_all(parent).map_err(|e| Error::io("cannot create", parent, e))?;
         }
         let tmp = self.tmp_path();
-        let bytes = serde_json::to_vec(sidecar)
-            .map_err(|e| Error::invalid("metadata", e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(sidecar).map_err(|e| Error::invalid("metadata", e.to_string()))?;
         std::fs::write(&tmp, bytes).map_err(|e| Error::io("cannot write", &tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| Error::io("cannot write", &path, e))?;
         Ok(())
@@ -288,9 +286,8 @@ impl LocalStore {
         let sidecar = self
             .read_sidecar(bucket, key)
             .filter(|s| s.size == meta.len() && s.mtime_ns == mtime);
-        let fallback_etag = || {
-            hex::encode(Md5::digest(format!("{}:{mtime}", meta.len()).as_bytes()))
-        };
+        let fallback_etag =
+            || hex::encode(Md5::digest(format!("{}:{mtime}", meta.len()).as_bytes()));
         let sidecar = sidecar.unwrap_or_else(|| Sidecar {
             etag: fallback_etag(),
             content_type: Some(
@@ -340,7 +337,8 @@ pub(crate) fn validate_key(key: &str) -> Result<()> {
 
 /// Writes a body into a new file, computing its MD5 and CRC32C on the way.
 pub(crate) fn write_body(body: &Body, target: &Path) -> Result<Written> {
-    let mut out = std::fs::File::create(target).map_err(|e| Error::io("cannot create", target, e))?;
+    let mut out =
+        std::fs::File::create(target).map_err(|e| Error::io("cannot create", target, e))?;
     let mut md5 = Md5::new();
     let mut crc = 0u32;
     let mut size = 0u64;
@@ -354,13 +352,16 @@ pub(crate) fn write_body(body: &Body, target: &Path) -> Result<Written> {
     match body {
         Body::Bytes(bytes) => feed(bytes, &mut out)?,
         Body::File { path, offset, len } => {
-            let mut src = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+            let mut src =
+                std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
             src.seek(SeekFrom::Start(*offset))
                 .map_err(|e| Error::io("cannot read", path, e))?;
             let mut src = src.take(*len);
             let mut buf = vec![0u8; COPY_BUFFER.min(*len as usize).max(1)];
             loop {
-                let n = src.read(&mut buf).map_err(|e| Error::io("cannot read", path, e))?;
+                let n = src
+                    .read(&mut buf)
+                    .map_err(|e| Error::io("cannot read", path, e))?;
                 if n == 0 {
                     break;
                 }
@@ -374,7 +375,8 @@ pub(crate) fn write_body(body: &Body, target: &Path) -> Result<Written> {
             }
         }
     }
-    out.sync_all().map_err(|e| Error::io("cannot write", target, e))?;
+    out.sync_all()
+        .map_err(|e| Error::io("cannot write", target, e))?;
     Ok(Written {
         size,
         md5: md5.finalize().into(),

@@ -89,7 +89,12 @@ impl LocalStore {
         Ok(parts)
     }
 
-    fn store_part(dir: &Path, part_number: u32, tmp: &Path, written: super::Written) -> Result<CompletedPart> {
+    fn store_part(
+        dir: &Path,
+        part_number: u32,
+        tmp: &Path,
+        written: super::Written,
+    ) -> Result<CompletedPart> {
         let part = CompletedPart {
             part_number,
             etag: hex::encode(written.md5),
@@ -106,7 +111,11 @@ impl LocalStore {
 
     fn sidecar_etag(&self, bucket: &str) -> impl Fn(&str, &Path) -> Option<String> + '_ {
         let bucket = bucket.to_string();
-        move |key: &str, path: &Path| self.object_meta(&bucket, key, path).ok().and_then(|m| m.etag)
+        move |key: &str, path: &Path| {
+            self.object_meta(&bucket, key, path)
+                .ok()
+                .and_then(|m| m.etag)
+        }
     }
 }
 
@@ -240,7 +249,8 @@ impl Store for LocalStore {
                 ));
             }
         };
-        let mut file = std::fs::File::open(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        let mut file =
+            std::fs::File::open(&path).map_err(|e| Error::io("cannot read", &path, e))?;
         file.seek(SeekFrom::Start(start))
             .map_err(|e| Error::io("cannot read", &path, e))?;
         let reader = tokio::io::BufReader::with_capacity(
@@ -420,16 +430,24 @@ impl Store for LocalStore {
                 let path = dir.join(format!("part-{:05}", part.part_number));
                 let mut src =
                     std::fs::File::open(&path).map_err(|e| Error::io("cannot read", &path, e))?;
-                std::io::copy(&mut src, &mut out).map_err(|e| Error::io("cannot write", &tmp, e))?;
+                std::io::copy(&mut src, &mut out)
+                    .map_err(|e| Error::io("cannot write", &tmp, e))?;
                 md5_of_md5s.update(hex::decode(&stored.etag).unwrap_or_default());
-                let part_crc = stored.crc32c.as_deref().and_then(checksum::decode).unwrap_or(0);
+                let part_crc = stored
+                    .crc32c
+                    .as_deref()
+                    .and_then(checksum::decode)
+                    .unwrap_or(0);
                 crc = checksum::combine(crc, part_crc, stored.size);
             }
-            out.sync_all().map_err(|e| Error::io("cannot write", &tmp, e))?;
+            out.sync_all()
+                .map_err(|e| Error::io("cannot write", &tmp, e))?;
             drop(out);
-            let file = store.place(&upload.bucket, &upload.key, &tmp).inspect_err(|_| {
-                let _ = std::fs::remove_file(&tmp);
-            })?;
+            let file = store
+                .place(&upload.bucket, &upload.key, &tmp)
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                })?;
             let etag = format!("{}-{}", hex::encode(md5_of_md5s.finalize()), parts.len());
             let checksum = full_crc(&record.options, crc);
             store.record(
@@ -463,7 +481,8 @@ impl Store for LocalStore {
         self.bucket_dir(bucket)?;
         let mut out = Vec::new();
         let uploads = self.uploads_dir();
-        let read = std::fs::read_dir(&uploads).map_err(|e| Error::io("cannot list", &uploads, e))?;
+        let read =
+            std::fs::read_dir(&uploads).map_err(|e| Error::io("cannot list", &uploads, e))?;
         for entry in read.flatten() {
             let Ok(record) = self.read_upload(&entry.path()) else {
                 continue;
@@ -511,11 +530,16 @@ impl Store for LocalStore {
             let written = write_body(&body, &tmp).inspect_err(|_| {
                 let _ = std::fs::remove_file(&tmp);
             })?;
-            let placed = store.place(&target.bucket, &target.key, &tmp).inspect_err(|_| {
-                let _ = std::fs::remove_file(&tmp);
-            })?;
+            let placed = store
+                .place(&target.bucket, &target.key, &tmp)
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                })?;
             // A copy keeps the source's ETag, as S3 does for single-part objects.
-            let etag = meta.etag.clone().unwrap_or_else(|| hex::encode(written.md5));
+            let etag = meta
+                .etag
+                .clone()
+                .unwrap_or_else(|| hex::encode(written.md5));
             let crc = full_crc(&options, written.crc32c).map(|c| c.value);
             store.record(&target.bucket, &target.key, &placed, etag, crc, &options)
         })

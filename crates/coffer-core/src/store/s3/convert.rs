@@ -5,7 +5,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use time::OffsetDateTime;
 
 use crate::checksum;
-use crate::store::{ByteRange, Checksum, ChecksumAlgorithm};
+use crate::store::{ByteRange, Checksum, ChecksumAlgorithm, ChecksumKind};
 
 /// An SDK timestamp as `OffsetDateTime`.
 pub(crate) fn time(dt: Option<&DateTime>) -> Option<OffsetDateTime> {
@@ -50,6 +50,31 @@ pub(crate) fn crc32c(value: Option<&str>, declared: Option<&str>) -> Option<Chec
         .map(|v| checksum::parse_header(ChecksumAlgorithm::Crc32c, v, declared))
 }
 
+/// An object's CRC32C as a HEAD, GET or CompleteMultipartUpload reports it, or `None`
+/// when it cannot be trusted to mean anything.
+///
+/// A multipart object (its ETag ends in `-N`) may carry a full-object or a composite
+/// checksum. Servers that follow S3 say which, with `x-amz-checksum-type` or a `-N`
+/// suffix on the value. When a server says neither, what the value covers is unknown
+/// (moto 5.1 reports a value that is neither), so it is not used to verify anything.
+pub(crate) fn object_crc32c(
+    value: Option<&str>,
+    declared: Option<&str>,
+    etag: Option<&str>,
+) -> Option<Checksum> {
+    let checksum = crc32c(value, declared)?;
+    let multipart = etag
+        .map(|e| e.trim_matches('"'))
+        .and_then(|e| e.rsplit_once('-'))
+        .is_some_and(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+    let said = declared.is_some() || matches!(checksum.kind, ChecksumKind::Composite { .. });
+    if multipart && !said {
+        tracing::debug!("ignoring a multipart object's checksum of undeclared type");
+        return None;
+    }
+    Some(checksum)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +84,20 @@ mod tests {
         assert_eq!(copy_source("b", "a+b c%/d?#"), "b/a%2Bb%20c%25/d%3F%23");
         assert_eq!(copy_source("b", "//x"), "b///x");
         assert_eq!(copy_source("b", "ü"), "b/%C3%BC");
+    }
+
+    #[test]
+    fn multipart_checksums_need_a_declared_type() {
+        let full = object_crc32c(Some("mnG7TA=="), None, Some("\"abc\""));
+        assert_eq!(full.map(|c| c.kind), Some(ChecksumKind::FullObject));
+        assert!(object_crc32c(Some("mnG7TA=="), None, Some("\"abc-2\"")).is_none());
+        let declared = object_crc32c(Some("mnG7TA=="), Some("FULL_OBJECT"), Some("abc-2"));
+        assert_eq!(declared.map(|c| c.kind), Some(ChecksumKind::FullObject));
+        let suffixed = object_crc32c(Some("mnG7TA==-2"), None, Some("abc-2"));
+        assert_eq!(
+            suffixed.map(|c| c.kind),
+            Some(ChecksumKind::Composite { parts: 2 })
+        );
     }
 
     #[test]

@@ -108,8 +108,13 @@ pub(crate) fn service_error(
     let bucket = target.bucket.map(str::to_string);
     let key = target.key.map(str::to_string);
     match code.as_str() {
-        "AccessDenied" | "InvalidAccessKeyId" | "SignatureDoesNotMatch" | "InvalidToken"
-        | "ExpiredToken" | "InvalidSecurity" | "AllAccessDisabled" => {
+        "AccessDenied"
+        | "InvalidAccessKeyId"
+        | "SignatureDoesNotMatch"
+        | "InvalidToken"
+        | "ExpiredToken"
+        | "InvalidSecurity"
+        | "AllAccessDisabled" => {
             return Error::AccessDenied {
                 profile,
                 bucket,
@@ -213,7 +218,9 @@ pub(crate) fn is_region_error(err: &Error) -> bool {
         Error::Service { code, status, .. } => {
             matches!(
                 code.as_str(),
-                "PermanentRedirect" | "AuthorizationHeaderMalformed" | "IllegalLocationConstraintException"
+                "PermanentRedirect"
+                    | "AuthorizationHeaderMalformed"
+                    | "IllegalLocationConstraintException"
             ) || *status == Some(301)
         }
         _ => false,

@@ -83,7 +83,11 @@ impl S3Store {
             Some(url) => url.clone(),
             None => format!(
                 "https://s3.{}.amazonaws.com",
-                self.inner.settings.region.as_deref().unwrap_or(DEFAULT_REGION)
+                self.inner
+                    .settings
+                    .region
+                    .as_deref()
+                    .unwrap_or(DEFAULT_REGION)
             ),
         }
     }
@@ -98,11 +102,7 @@ impl S3Store {
 
     /// The SDK client for a region (built once, then shared).
     pub(crate) fn client(&self, region: &str) -> Client {
-        let mut clients = self
-            .inner
-            .clients
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut clients = self.inner.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(client) = clients.get(region) {
             return client.clone();
         }

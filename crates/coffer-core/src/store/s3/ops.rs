@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::{ByteStream, Length};
+use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{
     BucketLocationConstraint, ChecksumAlgorithm as SdkChecksumAlgorithm, ChecksumMode,
     ChecksumType, CompletedMultipartUpload, CompletedPart as SdkCompletedPart,
@@ -19,28 +19,54 @@ use crate::checksum;
 use crate::error::{Error, Result};
 use crate::store::{
     Body, BucketInfo, ByteRange, CompletedPart, DeleteFailure, GetObject, ListPage, ListRequest,
-    MultipartUploadInfo, ObjectMeta, ObjectRef, ObjectSummary, PartMeta, PresignMethod,
-    PutOptions, PutResult, RegionInfo, Store, UploadRef,
+    MultipartUploadInfo, ObjectMeta, ObjectRef, ObjectSummary, PartMeta, PresignMethod, PutOptions,
+    PutResult, RegionInfo, Store, UploadRef,
 };
 
-/// Read buffer for file bodies: large enough to keep syscalls rare, small enough that
-/// many parts in flight stay cheap.
-const FILE_BUFFER: usize = 256 * 1024;
-
-/// The longest expiry S3 accepts for a presigned URL.
 const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 
-async fn byte_stream(body: Body) -> Result<ByteStream> {
+/// The bytes of a body, in memory, with their CRC32C.
+///
+/// A file range is read once, and its CRC32C computed on the way (hardware CRC32C, far
+/// faster than the disk). Memory is the part size per request in flight, which is
+/// what the transfer layer bounds, and a retry resends the same bytes without reading
+/// the file again.
+///
+/// The checksum goes in the `x-amz-checksum-crc32c` header rather than in an
+/// aws-chunked trailer: Garage 2.5 refuses trailers on UploadPart ("Requested checksum
+/// verification without providing checksum") and moto stores a wrong checksum for
+/// them, while every server checks the header.
+async fn load_body(body: Body) -> Result<(Bytes, u32)> {
     match body {
-        Body::Bytes(bytes) => Ok(ByteStream::from(bytes)),
-        Body::File { path, offset, len } => ByteStream::read_from()
-            .path(&path)
-            .offset(offset)
-            .length(Length::Exact(len))
-            .buffer_size(FILE_BUFFER)
-            .build()
+        Body::Bytes(bytes) => {
+            let crc = checksum::update(0, &bytes);
+            Ok((bytes, crc))
+        }
+        Body::File { path, offset, len } => {
+            let shown = path.clone();
+            tokio::task::spawn_blocking(move || {
+                use std::io::{Read, Seek, SeekFrom};
+                let read = || -> std::io::Result<Vec<u8>> {
+                    let mut file = std::fs::File::open(&path)?;
+                    file.seek(SeekFrom::Start(offset))?;
+                    let len = usize::try_from(len).map_err(std::io::Error::other)?;
+                    let mut buf = Vec::with_capacity(len);
+                    file.take(len as u64).read_to_end(&mut buf)?;
+                    if buf.len() != len {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            format!("the file ended after {} of {len} bytes", buf.len()),
+                        ));
+                    }
+                    Ok(buf)
+                };
+                let buf = read().map_err(|e| Error::io("cannot read", &path, e))?;
+                let crc = checksum::update(0, &buf);
+                Ok((Bytes::from(buf), crc))
+            })
             .await
-            .map_err(|e| Error::io("cannot read", path, std::io::Error::other(e))),
+            .map_err(|e| Error::io("cannot read", shown, std::io::Error::other(e)))?
+        }
     }
 }
 
@@ -51,7 +77,10 @@ fn storage_class(value: &str) -> StorageClass {
 impl S3Store {
     fn err<E>(
         &self,
-        err: aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+        err: aws_sdk_s3::error::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
         target: Target<'_>,
     ) -> Error
     where
@@ -62,7 +91,10 @@ impl S3Store {
 
     fn upload_err<E>(
         &self,
-        err: aws_sdk_s3::error::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
+        err: aws_sdk_s3::error::SdkError<
+            E,
+            aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+        >,
         upload: &UploadRef,
     ) -> Error
     where
@@ -228,11 +260,16 @@ impl Store for S3Store {
             storage_class: out.storage_class().map(|s| s.as_str().to_string()),
             metadata: out
                 .metadata()
-                .map(|m| m.iter().map(|(k, v)| (k.to_lowercase(), v.clone())).collect())
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.to_lowercase(), v.clone()))
+                        .collect()
+                })
                 .unwrap_or_default(),
-            checksum: convert::crc32c(
+            checksum: convert::object_crc32c(
                 out.checksum_crc32_c(),
                 out.checksum_type().map(ChecksumType::as_str),
+                out.e_tag(),
             ),
             parts_count: out.parts_count().and_then(|n| u32::try_from(n).ok()),
         })
@@ -274,7 +311,18 @@ impl Store for S3Store {
                     .bucket(bucket)
                     .key(key)
                     .set_range(range.map(range_header))
-                    .set_checksum_mode(range.is_none().then_some(ChecksumMode::Enabled))
+                    // Ask for the stored checksum with the header alone: with the
+                    // SDK's `checksum_mode` the SDK also validates the body, and fails
+                    // it outright when a server reports a wrong value for a multipart
+                    // object (moto 5.1). The download verifies the bytes itself.
+                    .customize()
+                    .mutate_request(move |request| {
+                        if range.is_none() {
+                            request
+                                .headers_mut()
+                                .insert("x-amz-checksum-mode", "ENABLED");
+                        }
+                    })
                     .send()
                     .await
                     .map_err(|e| self.err(e, Target::object(bucket, key)))
@@ -283,9 +331,10 @@ impl Store for S3Store {
         let total_size = convert::total_from_content_range(out.content_range())
             .unwrap_or_else(|| out.content_length().unwrap_or(0).max(0) as u64);
         let etag = convert::etag(out.e_tag());
-        let checksum = convert::crc32c(
+        let checksum = convert::object_crc32c(
             out.checksum_crc32_c(),
             out.checksum_type().map(ChecksumType::as_str),
+            out.e_tag(),
         );
         let (profile, url) = (self.profile().to_string(), self.url());
         let body = futures::stream::unfold(Some(out.body), move |state| {
@@ -322,16 +371,17 @@ impl Store for S3Store {
         body: Body,
         options: &PutOptions,
     ) -> Result<PutResult> {
+        let (bytes, crc) = load_body(body).await?;
         let out = self
             .with_bucket(bucket, |client| {
-                let body = body.clone();
+                let bytes = bytes.clone();
                 async move {
                     client
                         .put_object()
                         .bucket(bucket)
                         .key(key)
-                        .content_length(body.len() as i64)
-                        .body(byte_stream(body).await?)
+                        .content_length(bytes.len() as i64)
+                        .body(ByteStream::from(bytes))
                         .set_content_type(options.content_type.clone())
                         .set_cache_control(options.cache_control.clone())
                         .set_storage_class(options.storage_class.as_deref().map(storage_class))
@@ -342,6 +392,7 @@ impl Store for S3Store {
                         .set_checksum_algorithm(
                             options.checksum.then_some(SdkChecksumAlgorithm::Crc32C),
                         )
+                        .set_checksum_crc32_c(options.checksum.then(|| checksum::encode(crc)))
                         .send()
                         .await
                         .map_err(|e| self.err(e, Target::object(bucket, key)))
@@ -403,9 +454,10 @@ impl Store for S3Store {
         body: Body,
     ) -> Result<CompletedPart> {
         let size = body.len();
+        let (bytes, crc) = load_body(body).await?;
         let out = self
             .with_bucket(&upload.bucket, |client| {
-                let body = body.clone();
+                let bytes = bytes.clone();
                 async move {
                     client
                         .upload_part()
@@ -414,8 +466,9 @@ impl Store for S3Store {
                         .upload_id(&upload.upload_id)
                         .part_number(part_number as i32)
                         .content_length(size as i64)
-                        .body(byte_stream(body).await?)
+                        .body(ByteStream::from(bytes))
                         .checksum_algorithm(SdkChecksumAlgorithm::Crc32C)
+                        .checksum_crc32_c(checksum::encode(crc))
                         .send()
                         .await
                         .map_err(|e| self.upload_err(e, upload))
@@ -425,7 +478,12 @@ impl Store for S3Store {
         Ok(CompletedPart {
             part_number,
             etag: convert::etag(out.e_tag()).unwrap_or_default(),
-            crc32c: out.checksum_crc32_c().map(str::to_string),
+            // What was sent and checked by the server; some servers do not echo it.
+            crc32c: Some(
+                out.checksum_crc32_c()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| checksum::encode(crc)),
+            ),
             size,
         })
     }
@@ -482,7 +540,12 @@ impl Store for S3Store {
         // them, and the server checks it against what it stored.
         let full_crc = parts
             .iter()
-            .map(|p| p.crc32c.as_deref().and_then(checksum::decode).map(|c| (c, p.size)))
+            .map(|p| {
+                p.crc32c
+                    .as_deref()
+                    .and_then(checksum::decode)
+                    .map(|c| (c, p.size))
+            })
             .collect::<Option<Vec<_>>>()
             .filter(|v| !v.is_empty())
             .map(|v| {
@@ -517,9 +580,10 @@ impl Store for S3Store {
             .await?;
         Ok(PutResult {
             etag: convert::etag(out.e_tag()),
-            checksum: convert::crc32c(
+            checksum: convert::object_crc32c(
                 out.checksum_crc32_c(),
                 out.checksum_type().map(ChecksumType::as_str),
+                out.e_tag(),
             ),
         })
     }
@@ -636,14 +700,16 @@ impl Store for S3Store {
                     .set_storage_class(options.storage_class.as_deref().map(storage_class))
                     .set_metadata(Some(options.metadata.clone().into_iter().collect()));
             }
-            request.send().await.map_err(|e| match self.err(e, Target::object(&target.bucket, &target.key)) {
-                // The missing object is the source, not the target.
-                Error::NoSuchKey { profile, .. } => Error::NoSuchKey {
-                    profile,
-                    bucket: source.bucket.clone(),
-                    key: source.key.clone(),
-                },
-                other => other,
+            request.send().await.map_err(|e| {
+                match self.err(e, Target::object(&target.bucket, &target.key)) {
+                    // The missing object is the source, not the target.
+                    Error::NoSuchKey { profile, .. } => Error::NoSuchKey {
+                        profile,
+                        bucket: source.bucket.clone(),
+                        key: source.key.clone(),
+                    },
+                    other => other,
+                }
             })
         })
         .await?;
@@ -663,9 +729,10 @@ impl Store for S3Store {
         let objects = keys
             .iter()
             .map(|k| {
-                ObjectIdentifier::builder().key(k).build().map_err(|e| {
-                    Error::invalid("key", format!("`{k}`: {e}"))
-                })
+                ObjectIdentifier::builder()
+                    .key(k)
+                    .build()
+                    .map_err(|e| Error::invalid("key", format!("`{k}`: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;
         let delete = Delete::builder()
