@@ -6,14 +6,17 @@ use std::sync::Mutex;
 use super::MetaDb;
 use crate::error::Result;
 
+/// Values by (tree, key).
+type Entries = BTreeMap<(String, Vec<u8>), Vec<u8>>;
+
 /// A `MetaDb` held in memory; nothing survives the process.
 #[derive(Debug, Default)]
 pub struct MemoryDb {
-    entries: Mutex<BTreeMap<(String, Vec<u8>), Vec<u8>>>,
+    entries: Mutex<Entries>,
 }
 
 impl MemoryDb {
-    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, Vec<u8>), Vec<u8>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock cannot leave the map half-updated, so the
         // poisoned state is safe to reuse.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())

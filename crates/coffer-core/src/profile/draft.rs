@@ -31,6 +31,13 @@ pub struct ProfileDraft {
     pub anonymous: bool,
 }
 
+/// A built draft: the profile, its secret access key and its session token.
+pub(crate) type Built = (
+    Profile,
+    Option<Sensitive<String>>,
+    Option<Sensitive<String>>,
+);
+
 impl ProfileDraft {
     /// Fills what is still empty from the standard AWS environment variables
     /// (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
@@ -73,13 +80,7 @@ impl ProfileDraft {
     }
 
     /// Validates the draft and splits it into the profile and its secrets.
-    pub(crate) fn build(
-        self,
-    ) -> Result<(
-        Profile,
-        Option<Sensitive<String>>,
-        Option<Sensitive<String>>,
-    )> {
+    pub(crate) fn build(self) -> Result<Built> {
         validate_profile_name(&self.name)?;
         if self.name == LOCAL_PROFILE {
             return Err(Error::invalid(

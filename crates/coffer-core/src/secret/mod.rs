@@ -44,12 +44,14 @@ pub fn session_token_name(profile: &str) -> String {
     format!("profile/{profile}/session-token")
 }
 
-#[cfg(test)]
-pub(crate) mod conformance {
+/// The behaviour every `SecretStore` must show, as a check that panics on the first
+/// difference. Public so that integration tests run it on the real keychain.
+#[doc(hidden)]
+pub mod conformance {
     use super::*;
 
-    /// The behaviour every `SecretStore` must show. `ns` keeps runs apart.
-    pub(crate) fn run(store: &dyn SecretStore, ns: &str) {
+    /// Runs every check on `store`, with names under `ns` so that runs stay apart.
+    pub fn run(store: &dyn SecretStore, ns: &str) {
         let name = format!("{ns}/conformance");
         store.delete(&name).expect("delete before");
         assert!(store.get(&name).expect("get missing").is_none());
@@ -72,6 +74,7 @@ pub(crate) mod conformance {
         assert!(store.get(&name).expect("get deleted").is_none());
     }
 
+    #[cfg(test)]
     #[test]
     fn memory_store() {
         run(&MemorySecretStore::default(), "mem");

@@ -17,6 +17,12 @@ pub const COPY_OBJECT_MAX: u64 = 5 * 1024 * MIB;
 /// Part size of multipart copies: large, since no byte passes through here.
 const COPY_PART: u64 = 512 * MIB;
 
+/// The part size for a server-side copy of `size` bytes: 512 MiB, or more when the
+/// object would need over 10,000 parts.
+fn copy_part_size(size: u64) -> u64 {
+    COPY_PART.max(size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB)
+}
+
 fn options_from(meta: &ObjectMeta) -> PutOptions {
     PutOptions {
         content_type: meta.content_type.clone(),
@@ -82,22 +88,29 @@ impl Transfers {
                 .await?;
         } else {
             let options = options.cloned().unwrap_or_else(|| options_from(meta));
-            self.copy_multipart(source, meta.size, target, &options)
-                .await?;
+            self.copy_multipart(
+                source,
+                meta.size,
+                target,
+                &options,
+                copy_part_size(meta.size),
+            )
+            .await?;
         }
         tracker.add_bytes(meta.size);
         tracker.item_done();
         Ok(())
     }
 
-    async fn copy_multipart(
+    /// Copies an object on the server in parts of `part` bytes (UploadPartCopy).
+    pub(crate) async fn copy_multipart(
         &self,
         source: &ObjectRef,
         size: u64,
         target: &ObjectRef,
         options: &PutOptions,
+        part: u64,
     ) -> Result<()> {
-        let part = COPY_PART.max(size.div_ceil(MAX_PARTS).div_ceil(MIB) * MIB);
         let upload_id = self
             .store
             .create_multipart(&target.bucket, &target.key, options)
@@ -230,5 +243,79 @@ impl Transfers {
         }
         batch_result(total, errors)?;
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::meta::MemoryDb;
+    use crate::profile::ResolvedCredentials;
+    use crate::region::RegionCache;
+    use crate::sensitive::Sensitive;
+    use crate::store::s3::S3Settings;
+    use crate::store::{S3Store, Store, StoreExt};
+    use crate::transfer::TransferConfig;
+
+    #[test]
+    fn copy_parts_grow_for_huge_objects() {
+        assert_eq!(copy_part_size(6 * 1024 * MIB), COPY_PART);
+        let huge = 5 * 1024 * 1024 * MIB; // 5 TiB, the S3 maximum
+        assert!(huge.div_ceil(copy_part_size(huge)) <= MAX_PARTS);
+    }
+
+    /// The UploadPartCopy path (used above 5 GiB) against a real server, with small
+    /// parts so that the object stays small.
+    #[tokio::test]
+    async fn part_copy_on_garage() {
+        let server = coffer_testkit::garage();
+        let bucket = server.fresh_bucket("part-copy");
+        let store: Arc<dyn Store> = Arc::new(S3Store::new(S3Settings {
+            profile: "test".into(),
+            endpoint: Some(server.endpoint.clone()),
+            region: Some(server.region.clone()),
+            path_style: true,
+            credentials: ResolvedCredentials::Static {
+                access_key_id: server.access_key_id.clone(),
+                secret_access_key: Sensitive::new(server.secret_access_key.clone()),
+                session_token: None,
+            },
+            regions: RegionCache::new("test", None),
+        }));
+        let bytes: Vec<u8> = (0..12 * MIB as usize).map(|i| (i % 251) as u8).collect();
+        store
+            .put_bytes(&bucket, "source ü+", bytes.clone())
+            .await
+            .expect("put");
+        let transfers = Transfers::new(
+            store.clone(),
+            Arc::new(MemoryDb::default()),
+            "test",
+            TransferConfig::default(),
+        )
+        .expect("transfers");
+        let source = ObjectRef::new(&bucket, "source ü+");
+        let target = ObjectRef::new(&bucket, "copied ü+");
+        let mut options = PutOptions::default();
+        options.metadata.insert("k".into(), "v".into());
+        transfers
+            .copy_multipart(&source, bytes.len() as u64, &target, &options, 5 * MIB)
+            .await
+            .expect("copy in parts");
+        assert_eq!(
+            store.get_bytes(&bucket, "copied ü+").await.expect("get"),
+            bytes
+        );
+        let meta = store.head(&bucket, "copied ü+").await.expect("head");
+        assert_eq!(meta.metadata.get("k").map(String::as_str), Some("v"));
+        assert!(
+            store
+                .list_multipart_uploads(&bucket)
+                .await
+                .expect("uploads")
+                .is_empty()
+        );
     }
 }

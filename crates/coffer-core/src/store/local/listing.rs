@@ -39,11 +39,14 @@ pub(crate) struct Entry {
     pub kind: EntryKind,
 }
 
+/// One cached level: its path, its key, the folder's modification time, its entries.
+type Level = (PathBuf, String, Option<SystemTime>, Arc<Vec<Entry>>);
+
 /// Recently read folder levels, keyed by path and checked against the folder's
 /// modification time.
 #[derive(Debug, Default)]
 pub(crate) struct LevelCache {
-    levels: Mutex<VecDeque<(PathBuf, String, Option<SystemTime>, Arc<Vec<Entry>>)>>,
+    levels: Mutex<VecDeque<Level>>,
 }
 
 impl LevelCache {
@@ -261,15 +264,15 @@ impl Walk<'_> {
                     {
                         continue; // everything below sorts before the continuation point
                     }
-                    if in_prefix && let Some(cp) = self.fold(dir_key) {
-                        if dir_key.starts_with(&cp) {
-                            // The whole folder folds into one prefix.
-                            if !self.done(&cp) && holds_object(&entry.path) && !self.emit_prefix(cp)
-                            {
-                                return Ok(false);
-                            }
-                            continue;
+                    if in_prefix
+                        && let Some(cp) = self.fold(dir_key)
+                        && dir_key.starts_with(&cp)
+                    {
+                        // The whole folder folds into one prefix.
+                        if !self.done(&cp) && holds_object(&entry.path) && !self.emit_prefix(cp) {
+                            return Ok(false);
                         }
+                        continue;
                     }
                     if !self.level(&entry.path, dir_key)? {
                         return Ok(false);
