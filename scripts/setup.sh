@@ -27,7 +27,7 @@ fi
 APT_PACKAGES=(
     build-essential pkg-config libssl-dev libdbus-1-dev
     dbus dbus-x11 gnome-keyring libsecret-tools
-    rclone python3 python3-pip time curl ca-certificates git
+    rclone python3 python3-pip time curl ca-certificates git openssl
 )
 
 missing_apt=()

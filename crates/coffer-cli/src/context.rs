@@ -59,7 +59,9 @@ impl Context {
         let on_signal = cancel.clone();
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
-                eprintln!("\ncoffer: interrupted; finished parts are kept, run the same command to resume");
+                eprintln!(
+                    "\ncoffer: interrupted; finished parts are kept, run the same command to resume"
+                );
                 on_signal.cancel();
             }
         });

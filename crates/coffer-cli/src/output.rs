@@ -39,7 +39,10 @@ pub fn tracker(operation: &'static str) -> (Tracker, Option<ProgressBar>) {
         sink_bar.set_length(p.bytes_total.max(p.bytes_done));
         sink_bar.set_position(p.bytes_done);
         if p.items_total > 1 {
-            sink_bar.set_message(format!("{} {}/{}", p.operation, p.items_done, p.items_total));
+            sink_bar.set_message(format!(
+                "{} {}/{}",
+                p.operation, p.items_done, p.items_total
+            ));
         }
     });
     (Tracker::new(operation, Some(sink)), Some(bar))
@@ -56,7 +59,10 @@ pub fn done(bar: Option<ProgressBar>) {
 pub fn summary(verb: &str, p: &Progress) -> String {
     let secs = p.elapsed.as_secs_f64();
     let rate = if secs > 0.0 {
-        format!(", {}/s", size(((p.bytes_done - p.bytes_resumed) as f64 / secs) as u64))
+        format!(
+            ", {}/s",
+            size(((p.bytes_done - p.bytes_resumed) as f64 / secs) as u64)
+        )
     } else {
         String::new()
     };

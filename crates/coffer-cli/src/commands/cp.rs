@@ -94,7 +94,9 @@ pub async fn run(ctx: &Context, args: CpArgs) -> Result<()> {
                 .unwrap_or_default();
             let target = ObjectRef::new(&dst.bucket, target_key(&dst, &name));
             let (tracker, bar) = output::tracker("upload");
-            let result = transfers.upload_file(&src, &target, &options, &tracker).await;
+            let result = transfers
+                .upload_file(&src, &target, &options, &tracker)
+                .await;
             output::done(bar);
             let report = result?;
             if args.json {

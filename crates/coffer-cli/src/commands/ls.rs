@@ -53,7 +53,12 @@ pub async fn run(ctx: &Context, args: LsArgs) -> Result<()> {
             if args.json {
                 output::json(object)?;
             } else {
-                println!("{}  {:>12}  {}", date(object.last_modified), object.size, object.key);
+                println!(
+                    "{}  {:>12}  {}",
+                    date(object.last_modified),
+                    object.size,
+                    object.key
+                );
             }
         }
     }

@@ -10,7 +10,10 @@ use crate::context::{Context, s3_url, usage};
 pub async fn run(ctx: &Context, args: PresignArgs) -> Result<()> {
     let url = s3_url(&args.url)?;
     if url.key.is_empty() {
-        return usage(format!("`{}`: give an object, as s3://bucket/key", args.url));
+        return usage(format!(
+            "`{}`: give an object, as s3://bucket/key",
+            args.url
+        ));
     }
     let method = if args.put {
         PresignMethod::Put

@@ -31,7 +31,10 @@ fn print_profile(p: &Profile, json: bool) -> Result<()> {
     }
     println!("Name:        {}", p.name);
     println!("Endpoint:    {}", p.endpoint_display());
-    println!("Region:      {}", p.region.as_deref().unwrap_or("(detected per bucket)"));
+    println!(
+        "Region:      {}",
+        p.region.as_deref().unwrap_or("(detected per bucket)")
+    );
     println!("Addressing:  {:?}", p.addressing);
     println!("Credentials: {}", p.credentials.describe());
     Ok(())
@@ -68,7 +71,10 @@ async fn add(session: &Session, args: ProfileAddArgs) -> Result<()> {
     if args.json {
         output::json(&profile)
     } else {
-        println!("profile `{}` saved; its secret is in the OS keychain", profile.name);
+        println!(
+            "profile `{}` saved; its secret is in the OS keychain",
+            profile.name
+        );
         Ok(())
     }
 }
@@ -88,7 +94,9 @@ pub async fn run(cmd: ProfileCommand) -> Result<()> {
             }
             Ok(())
         }
-        ProfileCommand::Show(args) => print_profile(&session.profiles().get(&args.name)?, args.json),
+        ProfileCommand::Show(args) => {
+            print_profile(&session.profiles().get(&args.name)?, args.json)
+        }
         ProfileCommand::Remove(args) => {
             session.profiles().remove(&args.name)?;
             if args.json {

@@ -12,7 +12,9 @@ use crate::output;
 
 fn confirm(question: &str) -> Result<bool> {
     if !std::io::stdin().is_terminal() {
-        return usage(format!("{question} Add --yes to confirm without a terminal."));
+        return usage(format!(
+            "{question} Add --yes to confirm without a terminal."
+        ));
     }
     eprint!("{question} [y/N] ");
     std::io::stderr().flush()?;
@@ -49,7 +51,9 @@ pub async fn run(ctx: &Context, args: RmArgs) -> Result<()> {
         return usage("nothing was deleted");
     }
     let (tracker, bar) = output::tracker("delete");
-    let result = transfers.delete_prefix(&url.bucket, &url.key, &tracker).await;
+    let result = transfers
+        .delete_prefix(&url.bucket, &url.key, &tracker)
+        .await;
     output::done(bar);
     let report = result?;
     if args.json {

@@ -10,14 +10,21 @@ use crate::output;
 pub async fn run(ctx: &Context, args: StatArgs) -> Result<()> {
     let url = s3_url(&args.url)?;
     if url.key.is_empty() {
-        return usage(format!("`{}`: give an object, as s3://bucket/key", args.url));
+        return usage(format!(
+            "`{}`: give an object, as s3://bucket/key",
+            args.url
+        ));
     }
     let meta = ctx.store()?.head(&url.bucket, &url.key).await?;
     if args.json {
         return output::json(&meta);
     }
     println!("Key:           {}", meta.key);
-    println!("Size:          {} ({} bytes)", output::size(meta.size), meta.size);
+    println!(
+        "Size:          {} ({} bytes)",
+        output::size(meta.size),
+        meta.size
+    );
     if let Some(t) = meta.last_modified {
         println!("Last modified: {t}");
     }

@@ -53,7 +53,10 @@ pub async fn run(ctx: &Context, cmd: TransfersCommand) -> Result<()> {
                 }));
             }
             for (bucket, upload) in &report.aborted {
-                println!("aborted: s3://{bucket}/{} (upload {})", upload.key, upload.upload_id);
+                println!(
+                    "aborted: s3://{bucket}/{} (upload {})",
+                    upload.key, upload.upload_id
+                );
             }
             println!(
                 "{} upload(s) aborted, {} younger than {} kept",
