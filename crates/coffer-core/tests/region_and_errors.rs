@@ -183,3 +183,47 @@ async fn unreachable_endpoint_names_the_url() {
     assert!(matches!(err, Error::Unreachable { .. }), "{err:?}");
     assert!(err.to_string().contains(&endpoint), "{err}");
 }
+
+/// A one-trick HTTP server: answers every request with `status` and an
+/// `x-amz-bucket-region` header, as AWS does for a bucket in another region (301),
+/// a request signed for the wrong region (400) or a bucket one may not read (403).
+/// Real servers cover the 200 case above; these statuses need AWS itself.
+fn region_answerer(status: u16, region: &'static str) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            let mut reader = BufReader::new(stream);
+            loop {
+                let mut line = String::new();
+                match reader.read_line(&mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) if line == "\r\n" => {
+                        let answer = format!(
+                            "HTTP/1.1 {status} Whatever\r\nx-amz-bucket-region: {region}\r\n\
+                             content-length: 0\r\n\r\n"
+                        );
+                        if reader.get_mut().write_all(answer.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn region_header_counts_on_301_400_and_403() {
+    for status in [301u16, 400, 403] {
+        let endpoint = region_answerer(status, "ap-south-1");
+        let store = S3Store::new(settings(&endpoint, Some("us-east-1"), "secret", None));
+        let info = store.bucket_region("some-bucket").await.expect("region");
+        assert_eq!(info.region, "ap-south-1", "status {status}");
+        assert_eq!(info.source, RegionSource::Header { status });
+    }
+}
