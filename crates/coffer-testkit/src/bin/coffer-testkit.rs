@@ -24,7 +24,10 @@ fn main() {
         format!("export COFFER_KIT_ENDPOINT={}", server.endpoint),
         format!("export COFFER_KIT_REGION={}", server.region),
         format!("export COFFER_KIT_ACCESS_KEY_ID={}", server.access_key_id),
-        format!("export COFFER_KIT_SECRET_ACCESS_KEY={}", server.secret_access_key),
+        format!(
+            "export COFFER_KIT_SECRET_ACCESS_KEY={}",
+            server.secret_access_key
+        ),
         format!("export COFFER_KIT_BUCKET={bucket}"),
         format!("export COFFER_KIT_PID={}", server.pid()),
         "ready".to_string(),
