@@ -46,6 +46,8 @@ struct Shared {
     up: Limiter,
     /// Upstream → client.
     down: Limiter,
+    /// Bytes forwarded client → upstream, over all connections.
+    sent_up: AtomicU64,
 }
 
 /// Handles to both sockets of one proxied connection, for `cut_all`.
@@ -111,6 +113,7 @@ impl ThrottleProxy {
             epoch: AtomicU64::new(0),
             stopping: AtomicBool::new(false),
             next_id: AtomicU64::new(0),
+            sent_up: AtomicU64::new(0),
             conns: Mutex::new(HashMap::new()),
             up: Limiter::default(),
             down: Limiter::default(),
@@ -150,6 +153,12 @@ impl ThrottleProxy {
     /// Connections made afterwards are proxied as usual.
     pub fn cut_all(&self) {
         cut_all(&self.shared);
+    }
+
+    /// Bytes forwarded from clients to the upstream so far (e.g. to wait until an
+    /// upload has sent a few parts).
+    pub fn bytes_up(&self) -> u64 {
+        self.shared.sent_up.load(Ordering::SeqCst)
     }
 
     /// How many proxied connections are open right now (e.g. to wait until a transfer
@@ -277,6 +286,9 @@ fn pump(shared: &Shared, mut from: TcpStream, mut to: TcpStream, dir: Direction)
                 limiter.acquire(shared, n);
                 if to.write_all(&buf[..n]).is_err() {
                     break;
+                }
+                if matches!(dir, Direction::Up) {
+                    shared.sent_up.fetch_add(n as u64, Ordering::SeqCst);
                 }
             }
             Err(e) if e.kind() == ErrorKind::Interrupted => {}

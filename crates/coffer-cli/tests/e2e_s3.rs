@@ -1,0 +1,474 @@
+//! The `coffer` binary against real servers (Garage, moto), with profiles whose
+//! secrets live in a real gnome-keyring. Run through `scripts/with-keyring.sh`.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use coffer_testkit::ThrottleProxy;
+use support::{Coffer, files_under, keyring_ready, unique_name, write_file};
+
+const MIB: usize = 1024 * 1024;
+
+fn http_get(url: &str) -> (u16, Vec<u8>) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.bytes().await.expect("body").to_vec())
+    })
+}
+
+fn http_put(url: &str, body: Vec<u8>) -> u16 {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .put(url)
+            .body(body)
+            .send()
+            .await
+            .expect("PUT")
+            .status()
+            .as_u16()
+    })
+}
+
+/// A whole session on Garage: profile, browse, transfer, share, region, transfers;
+/// then no file in the data dir and no output (with trace logs) holds the secret.
+#[test]
+fn garage_session_and_no_secret_leaks() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let mut c = Coffer::new();
+    c.env.push(("COFFER_LOG".into(), "trace".into()));
+    let bucket = server.fresh_bucket("cli-session");
+    let name = c.add_profile(server);
+    // The profile holds no secret, and says where it is.
+    let shown = c.run(&["profile", "show", &name, "--json"]).ok();
+    let mut outputs = vec![shown.stdout.clone()];
+    let shown = shown.json();
+    assert_eq!(shown["name"], name.as_str());
+    assert!(!shown.to_string().contains(&server.secret_access_key));
+    let test = c.run(&["profile", "test", &name]).ok();
+    assert!(test.stdout.starts_with("ok:"), "{}", test.stdout);
+
+    let mut run = |args: &[&str]| {
+        let mut full = vec!["--profile", name.as_str(), "-vv"];
+        full.extend_from_slice(args);
+        let r = c.run(&full).ok();
+        outputs.push(format!("{}\n{}", r.stdout, r.stderr));
+        r
+    };
+
+    let buckets = run(&["ls", "--json"]).json_lines();
+    assert!(buckets.iter().any(|b| b["name"] == bucket.as_str()));
+
+    // A multipart upload with options, then a verified download.
+    let file = c.path("big file.bin");
+    let bytes = write_file(&file, 20 * MIB + 7, 1);
+    let url = format!("s3://{bucket}/dir/big file ü+.bin");
+    run(&[
+        "cp",
+        file.to_str().expect("utf-8"),
+        &url,
+        "--part-size",
+        "5MiB",
+        "--concurrency",
+        "3",
+        "--cache-control",
+        "max-age=60",
+        "--metadata",
+        "owner=ada",
+    ]);
+    let stat = run(&["stat", &url, "--json"]).json();
+    assert_eq!(stat["size"], (20 * MIB + 7) as u64);
+    assert_eq!(stat["cache_control"], "max-age=60");
+    assert_eq!(stat["metadata"]["owner"], "ada");
+    let back = c.path("back.bin");
+    run(&["cp", &url, back.to_str().expect("utf-8")]);
+    assert!(std::fs::read(&back).expect("read") == bytes);
+
+    // Share links: GET and PUT.
+    let link = run(&["presign", &url, "--expires", "10m"]).stdout;
+    let (status, body) = http_get(link.trim());
+    assert_eq!(status, 200);
+    assert!(body == bytes);
+    let put_url = format!("s3://{bucket}/uploaded by link.txt");
+    let link = run(&["presign", &put_url, "--put"]).stdout;
+    assert_eq!(http_put(link.trim(), b"via link".to_vec()), 200);
+    assert_eq!(run(&["stat", &put_url, "--json"]).json()["size"], 8);
+
+    // Garage sends no region header: the profile's region, and it says so.
+    let region = run(&["region", &format!("s3://{bucket}")]).stdout;
+    assert!(
+        region.contains("garage") && region.contains("profile"),
+        "{region}"
+    );
+
+    // Server-side move of a prefix, then a recursive delete.
+    run(&[
+        "mv",
+        &format!("s3://{bucket}/dir/"),
+        &format!("s3://{bucket}/moved/"),
+        "-r",
+    ]);
+    let listed = run(&["ls", &format!("s3://{bucket}/"), "--recursive"]).stdout;
+    assert!(
+        listed.contains("moved/big file ü+.bin") && !listed.contains("dir/"),
+        "{listed}"
+    );
+    run(&["rm", &format!("s3://{bucket}/moved/"), "-r", "--yes"]);
+    assert!(
+        run(&["transfers", "list"])
+            .stdout
+            .contains("no unfinished uploads")
+    );
+    run(&[
+        "transfers",
+        "cleanup",
+        "--older-than",
+        "0s",
+        &format!("s3://{bucket}"),
+    ]);
+
+    // No secret anywhere: not in the data dir, not in any output or log.
+    let secret = server.secret_access_key.as_bytes();
+    for path in files_under(c.home.path()) {
+        let content = std::fs::read(&path).expect("read");
+        assert!(
+            !content.windows(secret.len()).any(|w| w == secret),
+            "the secret is in {}",
+            path.display()
+        );
+    }
+    for output in &outputs {
+        assert!(
+            !output.contains(&server.secret_access_key),
+            "the secret was printed"
+        );
+    }
+    assert!(
+        outputs
+            .iter()
+            .any(|o| o.contains("TRACE") || o.contains("DEBUG")),
+        "logs were on"
+    );
+}
+
+/// moto sends `x-amz-bucket-region`: a bucket in eu-west-2 works from a profile that
+/// says us-east-1 — listing, upload and presign.
+#[test]
+fn moto_bucket_in_another_region() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::moto();
+    let c = Coffer::new();
+    let bucket = server.fresh_bucket_in_region("cli-region", "eu-west-2");
+    let name = c.add_profile_at(server, &server.endpoint, "us-east-1");
+    let p = ["--profile", name.as_str()];
+    let b = format!("s3://{bucket}");
+
+    let region = c.run(&[&p[..], &["region", &b]].concat()).ok().stdout;
+    assert!(region.contains("eu-west-2"), "{region}");
+    assert!(region.contains("x-amz-bucket-region"), "{region}");
+
+    let file = c.path("r.txt");
+    let bytes = write_file(&file, 1000, 3);
+    c.run(
+        &[
+            &p[..],
+            &["cp", file.to_str().expect("utf-8"), &format!("{b}/r.txt")],
+        ]
+        .concat(),
+    )
+    .ok();
+    let listed = c
+        .run(&[&p[..], &["ls", &format!("{b}/")]].concat())
+        .ok()
+        .stdout;
+    assert!(listed.contains("r.txt"), "{listed}");
+    let link = c
+        .run(&[&p[..], &["presign", &format!("{b}/r.txt")]].concat())
+        .ok()
+        .stdout;
+    assert!(link.contains("eu-west-2"), "{link}");
+    let (status, body) = http_get(link.trim());
+    assert_eq!(status, 200);
+    assert!(body == bytes);
+}
+
+#[test]
+fn wrong_secret_and_unreachable_endpoint() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let name = unique_name("wrong");
+    c.run_with_stdin(
+        &[
+            "profile",
+            "add",
+            &name,
+            "--endpoint",
+            &server.endpoint,
+            "--region",
+            "garage",
+            "--path-style",
+            "--access-key-id",
+            &server.access_key_id,
+            "--secret-stdin",
+        ],
+        "definitely-not-the-secret",
+    )
+    .ok();
+    let run = c.run(&["--profile", &name, "ls"]).fails(1);
+    assert!(run.stderr.contains("access denied"), "{}", run.stderr);
+    assert!(run.stderr.contains(&name), "{}", run.stderr);
+    assert!(run.stderr.contains("access key"), "{}", run.stderr);
+    assert!(!run.stderr.contains("definitely-not-the-secret"));
+    c.run(&["profile", "test", &name]).fails(1);
+
+    let endpoint = format!("http://127.0.0.1:{}", coffer_testkit::free_port());
+    let name = c.add_profile_at(server, &endpoint, "garage");
+    let run = c.run(&["--profile", &name, "ls"]).fails(1);
+    assert!(run.stderr.contains(&endpoint), "{}", run.stderr);
+
+    let bucket = server.fresh_bucket("cli-missing");
+    let good = c.add_profile(server);
+    let run = c
+        .run(&[
+            "--profile",
+            &good,
+            "stat",
+            &format!("s3://{bucket}/no such key"),
+        ])
+        .fails(1);
+    assert!(run.stderr.contains("no such key"), "{}", run.stderr);
+    let run = c
+        .run(&["--profile", &good, "ls", &format!("s3://{bucket}-nope/")])
+        .fails(1);
+    assert!(
+        run.stderr.contains(&format!("{bucket}-nope")),
+        "{}",
+        run.stderr
+    );
+}
+
+/// Without a Secret Service, adding a profile fails with a message that says what to
+/// do, and the secret is written nowhere.
+#[test]
+fn no_keychain_no_plaintext() {
+    let mut c = Coffer::new();
+    c.env.push((
+        "DBUS_SESSION_BUS_ADDRESS".into(),
+        "unix:path=/nonexistent/coffer-bus".into(),
+    ));
+    let secret = "secret-that-must-not-land-on-disk";
+    let run = c
+        .run_with_stdin(
+            &[
+                "profile",
+                "add",
+                "nokeychain",
+                "--endpoint",
+                "http://127.0.0.1:9",
+                "--access-key-id",
+                "AKIDEXAMPLE",
+                "--secret-stdin",
+            ],
+            secret,
+        )
+        .fails(1);
+    assert!(run.stderr.contains("keychain"), "{}", run.stderr);
+    assert!(run.stderr.contains("plaintext"), "{}", run.stderr);
+    for path in files_under(c.home.path()) {
+        let content = std::fs::read(&path).expect("read");
+        assert!(
+            !content
+                .windows(secret.len())
+                .any(|w| w == secret.as_bytes()),
+            "the secret is in {}",
+            path.display()
+        );
+    }
+    // And the profile was not half-created.
+    let list = c.run(&["profile", "list"]).ok().stdout;
+    assert!(!list.contains("nokeychain"), "{list}");
+}
+
+/// Profiles from the AWS world: static keys from the shared files, a
+/// `credential_process` resolved at each use, and the standard variables.
+#[test]
+fn profiles_from_aws_config_and_env() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let bucket = server.fresh_bucket("cli-aws");
+    let mut c = Coffer::new();
+    let config = c.path("aws-config");
+    let credentials = c.path("aws-credentials");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile static]\nregion = garage\nendpoint_url = {e}\n\n\
+             [profile process]\nregion = garage\nendpoint_url = {e}\n\
+             credential_process = sh -c 'printf \"{{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"%s\\\",\\\"SecretAccessKey\\\":\\\"%s\\\"}}\" \"$COFFER_TEST_ID\" \"$COFFER_TEST_SECRET\"'\n",
+            e = server.endpoint
+        ),
+    )
+    .expect("config");
+    std::fs::write(
+        &credentials,
+        format!(
+            "[static]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            server.access_key_id, server.secret_access_key
+        ),
+    )
+    .expect("credentials");
+    c.env
+        .push(("AWS_CONFIG_FILE".into(), config.display().to_string()));
+    c.env.push((
+        "AWS_SHARED_CREDENTIALS_FILE".into(),
+        credentials.display().to_string(),
+    ));
+    c.env
+        .push(("COFFER_TEST_ID".into(), server.access_key_id.clone()));
+    c.env.push((
+        "COFFER_TEST_SECRET".into(),
+        server.secret_access_key.clone(),
+    ));
+
+    for aws_profile in ["static", "process"] {
+        let name = unique_name(aws_profile);
+        c.run(&[
+            "profile",
+            "add",
+            &name,
+            "--from-aws-profile",
+            aws_profile,
+            "--path-style",
+        ])
+        .ok();
+        let listed = c.run(&["--profile", &name, "ls"]).ok().stdout;
+        assert!(listed.contains(&bucket), "{aws_profile}: {listed}");
+    }
+    let run = c
+        .run(&[
+            "profile",
+            "add",
+            &unique_name("x"),
+            "--from-aws-profile",
+            "no-such-profile",
+        ])
+        .fails(1);
+    assert!(run.stderr.contains("no-such-profile"), "{}", run.stderr);
+
+    // The standard variables fill what the command line leaves out.
+    let mut e = Coffer::new();
+    e.env
+        .push(("AWS_ACCESS_KEY_ID".into(), server.access_key_id.clone()));
+    e.env.push((
+        "AWS_SECRET_ACCESS_KEY".into(),
+        server.secret_access_key.clone(),
+    ));
+    e.env.push(("AWS_REGION".into(), "garage".into()));
+    e.env
+        .push(("AWS_ENDPOINT_URL".into(), server.endpoint.clone()));
+    let name = unique_name("env");
+    e.run(&["profile", "add", &name]).ok();
+    let listed = e.run(&["--profile", &name, "ls"]).ok().stdout;
+    assert!(listed.contains(&bucket), "{listed}");
+}
+
+/// Ctrl-C in the middle of a large upload: the process stops, no object appears, and
+/// the same command run again resumes without sending the finished parts again.
+#[test]
+fn interrupted_upload_resumes() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let bucket = server.fresh_bucket("cli-resume");
+    let proxy = ThrottleProxy::start(server.socket_addr(), 4 * MIB as u64);
+    let c = Coffer::new();
+    let name = c.add_profile_at(server, &proxy.endpoint(), "garage");
+    let file = c.path("large.bin");
+    let bytes = write_file(&file, 48 * MIB, 9);
+    let url = format!("s3://{bucket}/large.bin");
+    let args = [
+        "--profile",
+        name.as_str(),
+        "cp",
+        file.to_str().expect("utf-8"),
+        url.as_str(),
+        "--part-size",
+        "5MiB",
+        "--concurrency",
+        "2",
+        "--json",
+    ];
+
+    let child = c
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until about three parts went through the (slow on purpose) proxy.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while proxy.bytes_up() < 16 * MIB as u64 {
+        assert!(Instant::now() < deadline, "the upload does not move");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("resume"), "{stderr}");
+    eprintln!("stopped {:?} after SIGINT", started.elapsed());
+
+    // No object, and a resumable transfer recorded.
+    c.run(&["--profile", &name, "stat", &url]).fails(1);
+    let state = c
+        .run(&["--profile", &name, "transfers", "list", "--json"])
+        .ok()
+        .json_lines();
+    assert_eq!(state.len(), 1, "{state:?}");
+    let parts_done = state[0]["parts_done"].as_u64().expect("parts_done");
+    assert!(parts_done >= 1, "{state:?}");
+
+    // Again, at full speed: resumes.
+    proxy.set_rate(0);
+    let report = c.run(&args).ok().json();
+    assert!(
+        report["parts_resumed"].as_u64().expect("parts_resumed") >= parts_done,
+        "{report}"
+    );
+    assert!(report["bytes_sent"].as_u64().expect("bytes_sent") < bytes.len() as u64);
+    let back = c.path("back.bin");
+    c.run(&[
+        "--profile",
+        &name,
+        "cp",
+        &url,
+        back.to_str().expect("utf-8"),
+    ])
+    .ok();
+    assert!(std::fs::read(&back).expect("read") == bytes);
+    assert!(
+        c.run(&["--profile", &name, "transfers", "list", "--json"])
+            .ok()
+            .json_lines()
+            .is_empty()
+    );
+}
