@@ -46,6 +46,30 @@ pub enum Command {
     /// Resumable uploads: list them, or abort orphaned ones.
     #[command(subcommand)]
     Transfers(TransfersCommand),
+    /// Run the core API over HTTP, headless (stops gracefully on SIGTERM or Ctrl-C).
+    Serve(ServeArgs),
+}
+
+/// `coffer serve`
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (default: api.listen in coffer.toml, else
+    /// 127.0.0.1:8421).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Allow a listen address that is reachable from the network.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The listener sits behind a proxy that terminates TLS (required with
+    /// --allow-remote).
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+    /// Print the API token (creating it in the keychain if needed) and exit.
+    #[arg(long)]
+    pub print_token: bool,
+    /// Replace the API token with a new one, print it and exit.
+    #[arg(long)]
+    pub rotate_token: bool,
 }
 
 /// `coffer profile ...`
@@ -229,7 +253,7 @@ pub struct PresignArgs {
     /// s3://bucket/key
     pub url: String,
     /// How long the URL works, e.g. 15m, 2h, 7d (at most 7 days).
-    #[arg(long, default_value = "15m", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "15m", value_parser = parse_expiry)]
     pub expires: std::time::Duration,
     /// A URL to upload (PUT) instead of download.
     #[arg(long)]
@@ -274,4 +298,17 @@ pub fn parse_size(input: &str) -> Result<u64, String> {
         .parse::<bytesize::ByteSize>()
         .map(|b| b.as_u64())
         .map_err(|e| format!("`{input}` is not a size like 8MiB: {e}"))
+}
+
+/// Parses a presigned URL's lifetime, e.g. `15m` or `7d`: S3 signatures (SigV4) last
+/// from 1 second to 7 days, so anything else is a usage error.
+pub fn parse_expiry(input: &str) -> Result<std::time::Duration, String> {
+    let duration = humantime::parse_duration(input).map_err(|e| format!("`{input}`: {e}"))?;
+    let max = std::time::Duration::from_secs(7 * 24 * 3600);
+    if duration < std::time::Duration::from_secs(1) || duration > max {
+        return Err(format!(
+            "`{input}`: a presigned URL lives between 1 second and 7 days"
+        ));
+    }
+    Ok(duration)
 }

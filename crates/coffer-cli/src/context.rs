@@ -55,6 +55,8 @@ impl Context {
             concurrency: tune.concurrency,
             multipart_threshold: tune.part_size,
         };
+        // Out-of-range --part-size or --concurrency is a usage error (exit 2).
+        config.validate().map_err(|e| UsageError(e.to_string()))?;
         let cancel = CancellationToken::new();
         let on_signal = cancel.clone();
         tokio::spawn(async move {

@@ -6,32 +6,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use coffer_testkit::ThrottleProxy;
-use support::{Coffer, files_under, keyring_ready, unique_name, write_file};
+use support::{Coffer, files_under, http_get, http_put, keyring_ready, unique_name, write_file};
 
 const MIB: usize = 1024 * 1024;
-
-fn http_get(url: &str) -> (u16, Vec<u8>) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        let response = reqwest::get(url).await.expect("GET");
-        let status = response.status().as_u16();
-        (status, response.bytes().await.expect("body").to_vec())
-    })
-}
-
-fn http_put(url: &str, body: Vec<u8>) -> u16 {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    runtime.block_on(async {
-        reqwest::Client::new()
-            .put(url)
-            .body(body)
-            .send()
-            .await
-            .expect("PUT")
-            .status()
-            .as_u16()
-    })
-}
 
 /// A whole session on Garage: profile, browse, transfer, share, region, transfers;
 /// then no file in the data dir and no output (with trace logs) holds the secret.
@@ -51,6 +28,19 @@ fn garage_session_and_no_secret_leaks() {
     let shown = shown.json();
     assert_eq!(shown["name"], name.as_str());
     assert!(!shown.to_string().contains(&server.secret_access_key));
+    let listed = c.run(&["profile", "list", "--json"]).ok();
+    assert!(
+        listed
+            .json_lines()
+            .iter()
+            .any(|p| p["name"] == name.as_str()),
+        "{}",
+        listed.stdout
+    );
+    outputs.push(listed.stdout.clone());
+    let shown_text = c.run(&["profile", "show", &name]).ok().stdout;
+    assert!(shown_text.contains(&server.access_key_id), "{shown_text}");
+    outputs.push(shown_text);
     let test = c.run(&["profile", "test", &name]).ok();
     assert!(test.stdout.starts_with("ok:"), "{}", test.stdout);
 

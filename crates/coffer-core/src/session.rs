@@ -18,6 +18,7 @@ use crate::transfer::{TransferConfig, Transfers};
 pub struct Session {
     data: DataDir,
     db: Arc<dyn MetaDb>,
+    secrets: Arc<dyn SecretStore>,
     profiles: Profiles,
 }
 
@@ -33,7 +34,8 @@ impl Session {
         data.ensure()?;
         let db: Arc<dyn MetaDb> = Arc::new(SledDb::open(&data.meta_db())?);
         Ok(Session {
-            profiles: Profiles::new(db.clone(), secrets),
+            profiles: Profiles::new(db.clone(), secrets.clone()),
+            secrets,
             data,
             db,
         })
@@ -47,6 +49,12 @@ impl Session {
     /// The local database.
     pub fn db(&self) -> &Arc<dyn MetaDb> {
         &self.db
+    }
+
+    /// The secret store (the OS keychain), for secrets other than profiles' (the API
+    /// token).
+    pub fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.secrets
     }
 
     /// The saved profiles.

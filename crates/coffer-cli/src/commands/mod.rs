@@ -8,6 +8,7 @@ mod presign;
 mod profile;
 mod region;
 mod rm;
+mod serve;
 mod stat;
 mod transfers;
 
@@ -30,5 +31,6 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Presign(args) => presign::run(&Context::open(&cli.profile)?, args).await,
         Command::Region(args) => region::run(&Context::open(&cli.profile)?, args).await,
         Command::Transfers(cmd) => transfers::run(&Context::open(&cli.profile)?, cmd).await,
+        Command::Serve(args) => serve::run(args).await,
     }
 }

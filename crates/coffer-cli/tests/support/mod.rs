@@ -5,8 +5,9 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 use coffer_testkit::S3Server;
 
@@ -156,6 +157,128 @@ impl Coffer {
     pub fn path(&self, name: &str) -> PathBuf {
         self.work.path().join(name)
     }
+
+    /// Runs `coffer --profile PROFILE ARGS`.
+    pub fn run_as(&self, profile: &str, args: &[&str]) -> Run {
+        let mut full = vec!["--profile", profile];
+        full.extend_from_slice(args);
+        self.run(&full)
+    }
+
+    /// Starts `coffer ARGS` in the background, stdout and stderr piped.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn coffer")
+    }
+}
+
+/// Waits for `child` at most `limit`; kills it and panics if it is still running then
+/// (a hang is a failure, never a stuck test run).
+pub fn wait_or_kill(mut child: Child, limit: Duration, what: &str) -> Run {
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait().expect("try_wait") {
+            Some(_) => return Run::from(child.wait_with_output().expect("wait")),
+            None if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let run = Run::from(child.wait_with_output().expect("wait"));
+                panic!(
+                    "{what}: still running after {limit:?}; killed.\n{}\n{}",
+                    run.stdout, run.stderr
+                );
+            }
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
+    }
+}
+
+/// Sends SIGINT (what Ctrl-C sends) to `child`.
+pub fn interrupt(child: &Child) {
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -INT failed");
+}
+
+/// Polls `condition` every 50 ms until it holds; panics with `what` after `limit`.
+pub fn wait_until(limit: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !condition() {
+        assert!(Instant::now() < deadline, "gave up waiting: {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `GET url`: the status and the body.
+pub fn http_get(url: &str) -> (u16, Vec<u8>) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.expect("GET");
+        let status = response.status().as_u16();
+        (status, response.bytes().await.expect("body").to_vec())
+    })
+}
+
+/// `PUT url` with `body`: the status.
+pub fn http_put(url: &str, body: Vec<u8>) -> u16 {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .put(url)
+            .body(body)
+            .send()
+            .await
+            .expect("PUT")
+            .status()
+            .as_u16()
+    })
+}
+
+/// Every file under `dir` with its bytes, by path relative to `dir`, sorted.
+pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = files_under(dir)
+        .into_iter()
+        .map(|p| {
+            let bytes = std::fs::read(&p).expect("read");
+            (p.strip_prefix(dir).expect("under dir").to_path_buf(), bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// Whether `haystack` holds `needle` anywhere (binary-safe).
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Panics if any file under `dir` (recursively, read as bytes) holds `secret`.
+pub fn assert_secret_not_under(dir: &Path, secret: &str) {
+    for path in files_under(dir) {
+        let content = std::fs::read(&path).expect("read");
+        assert!(
+            !contains_bytes(&content, secret.as_bytes()),
+            "the secret is in {}",
+            path.display()
+        );
+    }
+}
+
+/// The keys under `url`, recursively, from `ls --json`, sorted.
+pub fn keys_as(c: &Coffer, profile: &str, url: &str) -> Vec<String> {
+    let mut keys: Vec<String> = c
+        .run_as(profile, &["ls", url, "--recursive", "--json"])
+        .ok()
+        .json_lines()
+        .into_iter()
+        .filter_map(|v| v.get("key").and_then(|k| k.as_str()).map(str::to_string))
+        .collect();
+    keys.sort();
+    keys
 }
 
 impl Drop for Coffer {

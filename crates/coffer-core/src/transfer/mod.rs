@@ -27,6 +27,7 @@ mod rename;
 mod resume;
 mod upload;
 mod upload_dir;
+mod upload_stream;
 
 pub use cleanup::CleanupReport;
 pub use copy::COPY_OBJECT_MAX;
@@ -34,7 +35,7 @@ pub use download::DownloadReport;
 pub use keys::{join_key, local_path_for_key};
 pub use progress::{EMIT_EVERY, Progress, ProgressSink, Tracker};
 pub use resume::{ResumeRecord, TransferState};
-pub use upload::UploadReport;
+pub use upload::{UploadReport, guess_content_type};
 pub use upload_dir::BatchReport;
 
 use std::sync::Arc;

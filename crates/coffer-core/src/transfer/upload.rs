@@ -80,11 +80,16 @@ fn check_unchanged(path: &Path, before: Fingerprint) -> Result<()> {
     })
 }
 
+/// The Content-Type a file or key name suggests by its extension, if any.
+pub fn guess_content_type(name: impl AsRef<Path>) -> Option<String> {
+    mime_guess::from_path(name).first_raw().map(str::to_string)
+}
+
 /// The options with a Content-Type guessed from the file name when none was given.
 pub(crate) fn with_content_type(options: &PutOptions, path: &Path) -> PutOptions {
     let mut options = options.clone();
     if options.content_type.is_none() {
-        options.content_type = mime_guess::from_path(path).first_raw().map(str::to_string);
+        options.content_type = guess_content_type(path);
     }
     options
 }

@@ -1,0 +1,99 @@
+//! Errors as the API answers them: JSON `{code, message}` with the right status.
+//! User input never gets a 500.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use coffer_core::Error as CoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every error answer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable, machine-readable code (`no_such_key`, `unauthorized`...).
+    pub code: String,
+    /// A sentence for people, saying what to do.
+    pub message: String,
+}
+
+/// An error answer.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// An error of the core (boxed: it is large, and errors travel by value).
+    #[error(transparent)]
+    Core(Box<CoreError>),
+    /// No token, or a wrong one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The request is malformed.
+    #[error("{0}")]
+    BadRequest(String),
+    /// The request asks for something the configuration does not allow.
+    #[error("{0}")]
+    Forbidden(String),
+    /// No such route or resource.
+    #[error("{0}")]
+    NotFound(String),
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        ApiError::Core(Box::new(e))
+    }
+}
+
+impl ApiError {
+    /// A malformed request.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::BadRequest(message.into())
+    }
+
+    /// The status and code of this error.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Core(e) => (core_status(e), e.code()),
+        }
+    }
+}
+
+/// The HTTP status for a core error. The upstream S3 server's refusals are 403 (not
+/// 401, which is about this API's own token); its failures are 502.
+pub fn core_status(e: &CoreError) -> StatusCode {
+    match e.code() {
+        "access_denied" => StatusCode::FORBIDDEN,
+        "no_such_bucket" | "no_such_key" | "no_such_upload" | "profile_not_found" => {
+            StatusCode::NOT_FOUND
+        }
+        "bucket_exists" | "profile_exists" | "bucket_not_empty" | "file_changed" => {
+            StatusCode::CONFLICT
+        }
+        "invalid_input" | "unsupported" | "local_io" | "secret_missing" => StatusCode::BAD_REQUEST,
+        "unreachable" | "network" | "service" | "integrity_mismatch" | "batch" => {
+            StatusCode::BAD_GATEWAY
+        }
+        "keychain_unavailable" | "keychain" | "cancelled" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::warn!(code, error = %self, "request failed");
+        }
+        let body = ErrorBody {
+            code: code.to_string(),
+            message: self.to_string(),
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,134 @@
+//! Coffer's core API over HTTP, on axum.
+//!
+//! - Routes are versioned under `/api/v1`; the OpenAPI document is at
+//!   `/api/v1/openapi.json` ([`openapi::ApiDoc`]).
+//! - Every route but `health` and `openapi.json` needs `Authorization: Bearer TOKEN`
+//!   ([`auth`]); a token in the URL is refused.
+//! - Errors are JSON `{code, message}` with the right status ([`error`]); user input
+//!   never gets a 500.
+//! - Uploads and downloads stream; other bodies are limited to [`BODY_LIMIT`].
+//! - Transfer events go to every client over Server-Sent Events ([`events`]).
+//!
+//! The same [`router`] serves the standalone listener (`coffer serve`) and the
+//! desktop's embedded API.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod health;
+pub mod openapi;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod token;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, header};
+use axum::middleware;
+use axum::routing::{get, post};
+use tower_http::cors::CorsLayer;
+use utoipa::OpenApi;
+
+pub use error::{ApiError, ApiResult, ErrorBody};
+pub use health::health;
+pub use state::ApiState;
+
+use routes::{buckets, objects, profiles, transfers};
+
+/// The largest JSON request body accepted (uploads stream and are not limited).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The API's routes over `state`. `ui_origin` is the only origin CORS lets in (the
+/// web UI's own, e.g. `http://127.0.0.1:8421`); `None` allows no cross-origin calls.
+pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
+    let object_routes = Router::new().route(
+        "/api/v1/profiles/{profile}/buckets/{bucket}/object",
+        get(objects::download)
+            .put(objects::upload)
+            .delete(objects::delete)
+            // The upload streams: no size limit on its body.
+            .layer(DefaultBodyLimit::disable()),
+    );
+    let protected = Router::new()
+        .route("/api/v1/profiles", get(profiles::list))
+        .route("/api/v1/profiles/{profile}", get(profiles::get))
+        .route(
+            "/api/v1/profiles/{profile}/buckets",
+            get(buckets::list).post(buckets::create),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}",
+            axum::routing::delete(buckets::delete),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/region",
+            get(buckets::region),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/objects",
+            get(objects::list),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/object/meta",
+            get(objects::meta),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/copy",
+            post(objects::copy),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/move",
+            post(objects::rename),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/presign",
+            post(objects::presign),
+        )
+        .route("/api/v1/profiles/{profile}/transfers", get(transfers::list))
+        .route(
+            "/api/v1/profiles/{profile}/transfers/cleanup",
+            post(transfers::cleanup),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/transfers/upload-file",
+            post(transfers::upload_file),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/transfers/download-file",
+            post(transfers::download_file),
+        )
+        .route("/api/v1/events", get(events::events))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .merge(object_routes)
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_token,
+        ));
+
+    let open = Router::new()
+        .route("/api/v1/health", get(health::health))
+        .route(
+            "/api/v1/openapi.json",
+            get(|| async { axum::Json(openapi::ApiDoc::openapi()) }),
+        );
+
+    let mut cors = CorsLayer::new()
+        .allow_methods([Method::GET, Method::PUT, Method::POST, Method::DELETE])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::CACHE_CONTROL,
+        ]);
+    if let Some(origin) = ui_origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+        cors = cors.allow_origin(origin);
+    }
+
+    protected
+        .merge(open)
+        .fallback(|| async { ApiError::NotFound("no such route; see /api/v1/openapi.json".into()) })
+        .layer(cors)
+        .with_state(state)
+}

@@ -1,0 +1,6 @@
+//! The handlers, one file per area. Each documents itself for the OpenAPI document.
+
+pub mod buckets;
+pub mod objects;
+pub mod profiles;
+pub mod transfers;

@@ -1,0 +1,368 @@
+//! Objects of a bucket. Keys travel in the query string (`?key=`), percent-encoded,
+//! so that any key — `//`, a leading `/`, `%`, `+`, unicode — means exactly itself.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Body as HttpBody;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use coffer_core::Error as CoreError;
+use coffer_core::store::{ListPage, ListRequest, ObjectMeta, ObjectRef, PresignMethod, PutOptions};
+use coffer_core::transfer::{Tracker, UploadReport};
+use coffer_core::uri::validate_bucket_name;
+use futures::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Body, Params, QueryParams};
+use crate::state::ApiState;
+
+/// The longest key S3 allows, in bytes.
+const MAX_KEY: usize = 1024;
+
+fn check_key(key: &str) -> ApiResult<()> {
+    if key.is_empty() || key.len() > MAX_KEY {
+        return Err(ApiError::bad_request(format!(
+            "the key must be 1 to {MAX_KEY} bytes of UTF-8 (it has {})",
+            key.len()
+        )));
+    }
+    Ok(())
+}
+
+fn object_ref(bucket: &str, key: &str) -> ApiResult<ObjectRef> {
+    validate_bucket_name(bucket)?;
+    check_key(key)?;
+    Ok(ObjectRef::new(bucket, key))
+}
+
+/// `?key=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct KeyQuery {
+    /// The object's key.
+    pub key: String,
+}
+
+/// What to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only keys that start with this.
+    #[serde(default)]
+    pub prefix: String,
+    /// List everything under the prefix instead of one level.
+    #[serde(default)]
+    pub recursive: bool,
+    /// The `next_token` of the previous page.
+    pub continuation: Option<String>,
+    /// Entries per page, 1 to 1000 (default 1000).
+    pub max_keys: Option<u32>,
+}
+
+/// One page of a listing; ask again with `continuation` for the next one.
+#[utoipa::path(get, path = "/api/v1/profiles/{profile}/buckets/{bucket}/objects", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name"), ListQuery),
+    responses((status = 200, description = "A page", body = Object),
+        (status = 404, description = "No such bucket", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn list(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    QueryParams(q): QueryParams<ListQuery>,
+) -> ApiResult<Json<ListPage>> {
+    validate_bucket_name(&bucket)?;
+    let max_keys = q.max_keys.unwrap_or(1000);
+    if !(1..=1000).contains(&max_keys) {
+        return Err(ApiError::bad_request("max_keys must be 1 to 1000"));
+    }
+    let (_, store) = state.store(&profile)?;
+    let request = ListRequest {
+        bucket,
+        prefix: q.prefix,
+        delimiter: (!q.recursive).then(|| "/".to_string()),
+        max_keys,
+    };
+    Ok(Json(
+        store.list_page(&request, q.continuation.as_deref()).await?,
+    ))
+}
+
+/// The object's metadata (HEAD).
+#[utoipa::path(get, path = "/api/v1/profiles/{profile}/buckets/{bucket}/object/meta", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name"), KeyQuery),
+    responses((status = 200, description = "The metadata", body = Object),
+        (status = 404, description = "No such object", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn meta(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    QueryParams(q): QueryParams<KeyQuery>,
+) -> ApiResult<Json<ObjectMeta>> {
+    let object = object_ref(&bucket, &q.key)?;
+    let (_, store) = state.store(&profile)?;
+    Ok(Json(store.head(&object.bucket, &object.key).await?))
+}
+
+/// The object's bytes, streamed as they arrive from the store.
+#[utoipa::path(get, path = "/api/v1/profiles/{profile}/buckets/{bucket}/object", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name"), KeyQuery),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream"),
+        (status = 404, description = "No such object", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn download(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    QueryParams(q): QueryParams<KeyQuery>,
+) -> ApiResult<Response> {
+    let object = object_ref(&bucket, &q.key)?;
+    let (_, store) = state.store(&profile)?;
+    let meta = store.head(&object.bucket, &object.key).await?;
+    let got = store.get(&object.bucket, &object.key, None).await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(got.total_size));
+    let content_type = meta
+        .content_type
+        .as_deref()
+        .and_then(|v| HeaderValue::from_str(v).ok())
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    headers.insert(header::CONTENT_TYPE, content_type);
+    if let Some(etag) = got
+        .etag
+        .and_then(|e| HeaderValue::from_str(&format!("\"{e}\"")).ok())
+    {
+        headers.insert(header::ETAG, etag);
+    }
+    let body = HttpBody::from_stream(got.body.map_err(std::io::Error::other));
+    Ok((headers, body).into_response())
+}
+
+/// Stores the request body as the object, streaming it to the store part by part:
+/// memory stays at part size × concurrency, whatever the size. If the client goes
+/// away mid-way, the multipart upload is aborted and no object appears.
+#[utoipa::path(put, path = "/api/v1/profiles/{profile}/buckets/{bucket}/object", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name"), KeyQuery),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, description = "Stored", body = Object),
+        (status = 404, description = "No such bucket", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn upload(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    QueryParams(q): QueryParams<KeyQuery>,
+    headers: HeaderMap,
+    request_body: HttpBody,
+) -> ApiResult<Json<UploadReport>> {
+    let object = object_ref(&bucket, &q.key)?;
+    let header = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let options = PutOptions {
+        content_type: header(header::CONTENT_TYPE)
+            .filter(|t| t != "application/octet-stream")
+            .or_else(|| coffer_core::transfer::guess_content_type(&object.key)),
+        cache_control: header(header::CACHE_CONTROL),
+        ..PutOptions::default()
+    };
+    let transfers = state.transfers(&profile)?;
+    let (tracker, id) = crate::routes::transfers::announce(&state, &profile, &object, "upload");
+    let body = request_body
+        .into_data_stream()
+        .map_err(|e| CoreError::Network {
+            profile: profile.clone(),
+            url: "the client".into(),
+            cause: format!("the request body broke off: {e}"),
+        });
+    let result = transfers
+        .upload_stream(body, &object, &options, &tracker)
+        .await;
+    crate::routes::transfers::finish(
+        &state,
+        (&tracker, id),
+        &profile,
+        &object,
+        result.as_ref().err(),
+    );
+    Ok(Json(result?))
+}
+
+/// Deletes one object.
+#[utoipa::path(delete, path = "/api/v1/profiles/{profile}/buckets/{bucket}/object", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name"), KeyQuery),
+    responses((status = 204, description = "Deleted"),
+        (status = 404, description = "No such object", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn delete(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    QueryParams(q): QueryParams<KeyQuery>,
+) -> ApiResult<StatusCode> {
+    let object = object_ref(&bucket, &q.key)?;
+    state.transfers(&profile)?.delete_object(&object).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A server-side copy or move.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CopyRequest {
+    /// The source key, or prefix (ending in `/`) with `recursive`.
+    pub key: String,
+    /// The target bucket (default: the same bucket).
+    pub target_bucket: Option<String>,
+    /// The target key, or prefix with `recursive`.
+    pub target_key: String,
+    /// Copy everything under the prefix.
+    #[serde(default)]
+    pub recursive: bool,
+}
+
+/// What a copy or move did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CopyReport {
+    /// Objects copied or moved.
+    pub items: u64,
+    /// Their bytes.
+    pub bytes: u64,
+}
+
+async fn copy_or_move(
+    state: &ApiState,
+    profile: &str,
+    bucket: &str,
+    body: CopyRequest,
+    remove_source: bool,
+) -> ApiResult<CopyReport> {
+    let source = object_ref(bucket, &body.key)?;
+    let target = object_ref(
+        body.target_bucket.as_deref().unwrap_or(bucket),
+        &body.target_key,
+    )?;
+    let transfers = state.transfers(profile)?;
+    let tracker = Tracker::silent(if remove_source { "move" } else { "copy" });
+    if body.recursive {
+        let report = if remove_source {
+            transfers.move_prefix(&source, &target, &tracker).await?
+        } else {
+            transfers.copy_prefix(&source, &target, &tracker).await?
+        };
+        return Ok(CopyReport {
+            items: report.items,
+            bytes: report.bytes,
+        });
+    }
+    let bytes = if remove_source {
+        transfers.move_object(&source, &target, &tracker).await?
+    } else {
+        transfers
+            .copy_object(&source, &target, None, &tracker)
+            .await?
+    };
+    Ok(CopyReport { items: 1, bytes })
+}
+
+/// Copies on the server (CopyObject, or UploadPartCopy above 5 GiB).
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/buckets/{bucket}/copy", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name")),
+    request_body = CopyRequest,
+    responses((status = 200, description = "Copied", body = CopyReport),
+        (status = 404, description = "No such object", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn copy(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    Body(body): Body<CopyRequest>,
+) -> ApiResult<Json<CopyReport>> {
+    Ok(Json(
+        copy_or_move(&state, &profile, &bucket, body, false).await?,
+    ))
+}
+
+/// Moves or renames on the server (copy, then delete the source).
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/buckets/{bucket}/move", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name")),
+    request_body = CopyRequest,
+    responses((status = 200, description = "Moved", body = CopyReport),
+        (status = 404, description = "No such object", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn rename(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    Body(body): Body<CopyRequest>,
+) -> ApiResult<Json<CopyReport>> {
+    Ok(Json(
+        copy_or_move(&state, &profile, &bucket, body, true).await?,
+    ))
+}
+
+/// `POST .../presign`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PresignRequest {
+    /// The object's key.
+    pub key: String,
+    /// `GET` (share) or `PUT` (let someone upload).
+    #[serde(default = "default_method")]
+    #[schema(value_type = String)]
+    pub method: PresignMethod,
+    /// Seconds until the link expires (1 to 604800; default 900).
+    pub expires_secs: Option<u64>,
+}
+
+fn default_method() -> PresignMethod {
+    PresignMethod::Get
+}
+
+/// A presigned URL.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PresignAnswer {
+    /// The URL.
+    pub url: String,
+    /// Seconds it stays valid.
+    pub expires_secs: u64,
+}
+
+/// A presigned URL that lets anyone GET (or PUT) the object until it expires.
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/buckets/{bucket}/presign", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name")),
+    request_body = PresignRequest,
+    responses((status = 200, description = "The URL", body = PresignAnswer),
+        (status = 400, description = "Bad expiry, or a profile without URLs", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn presign(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    Body(body): Body<PresignRequest>,
+) -> ApiResult<Json<PresignAnswer>> {
+    let object = object_ref(&bucket, &body.key)?;
+    let expires_secs = body.expires_secs.unwrap_or(900);
+    if !(1..=604_800).contains(&expires_secs) {
+        return Err(ApiError::bad_request(
+            "expires_secs must be 1 to 604800 (7 days)",
+        ));
+    }
+    let (_, store) = state.store(&profile)?;
+    let url = store
+        .presign(
+            body.method,
+            &object.bucket,
+            &object.key,
+            Duration::from_secs(expires_secs),
+        )
+        .await?;
+    Ok(Json(PresignAnswer { url, expires_secs }))
+}

@@ -1,0 +1,229 @@
+//! Transfers: resumable uploads, cleanup, and file transfers inside the allowed
+//! folders; every transfer's progress goes out as events.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use coffer_core::Error as CoreError;
+use coffer_core::store::{ObjectRef, PutOptions};
+use coffer_core::transfer::{DownloadReport, Progress, Tracker, TransferState, UploadReport};
+use coffer_core::uri::validate_bucket_name;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::events::{Event, EventKind};
+use crate::extract::{Body, Params};
+use crate::state::ApiState;
+
+/// A tracker whose progress is published as events of one new transfer, and that
+/// transfer's id.
+pub fn announce(
+    state: &ApiState,
+    profile: &str,
+    object: &ObjectRef,
+    operation: &'static str,
+) -> (Tracker, String) {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let event = {
+        let (state, profile, object, id) = (
+            state.clone(),
+            profile.to_string(),
+            object.clone(),
+            id.clone(),
+        );
+        move |kind: EventKind, progress: Option<Progress>| {
+            Event {
+                id: id.clone(),
+                kind,
+                profile: profile.clone(),
+                bucket: object.bucket.clone(),
+                key: object.key.clone(),
+                progress,
+                error: None,
+            }
+            .publish_to(&state)
+        }
+    };
+    event(EventKind::Started, None);
+    let tracker = Tracker::new(
+        operation,
+        Some(Arc::new(move |p: &Progress| {
+            event(EventKind::Progress, Some(p.clone()))
+        })),
+    );
+    (tracker, id)
+}
+
+/// Publishes the end of a transfer.
+pub fn finish(
+    state: &ApiState,
+    (tracker, id): (&Tracker, String),
+    profile: &str,
+    object: &ObjectRef,
+    error: Option<&CoreError>,
+) {
+    let progress = tracker.finish();
+    Event {
+        id,
+        kind: if error.is_some() {
+            EventKind::Failed
+        } else {
+            EventKind::Done
+        },
+        profile: profile.to_string(),
+        bucket: object.bucket.clone(),
+        key: object.key.clone(),
+        progress: Some(progress),
+        error: error.map(|e| ErrorBody {
+            code: e.code().to_string(),
+            message: e.to_string(),
+        }),
+    }
+    .publish_to(state);
+}
+
+impl Event {
+    fn publish_to(self, state: &ApiState) {
+        state.publish(self);
+    }
+}
+
+/// The unfinished, resumable uploads of a profile.
+#[utoipa::path(get, path = "/api/v1/profiles/{profile}/transfers", tag = "transfers",
+    params(("profile" = String, Path, description = "Profile name")),
+    responses((status = 200, description = "Resumable uploads", body = Vec<Object>)),
+    security(("token" = [])))]
+pub async fn list(
+    State(state): State<ApiState>,
+    Params(profile): Params<String>,
+) -> ApiResult<Json<Vec<TransferState>>> {
+    Ok(Json(state.transfers(&profile)?.list_transfers()?))
+}
+
+/// `POST .../transfers/cleanup`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CleanupRequest {
+    /// Abort uploads started longer ago than this many seconds (default: a day).
+    pub older_than_secs: Option<u64>,
+    /// Only this bucket (default: every bucket of the profile).
+    pub bucket: Option<String>,
+}
+
+/// What a cleanup did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CleanupAnswer {
+    /// Uploads aborted.
+    pub aborted: usize,
+    /// Uploads left alone, being younger.
+    pub kept: usize,
+    /// Local resume records dropped.
+    pub records_dropped: usize,
+}
+
+/// Aborts orphaned multipart uploads.
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/transfers/cleanup", tag = "transfers",
+    params(("profile" = String, Path, description = "Profile name")),
+    request_body = CleanupRequest,
+    responses((status = 200, description = "Done", body = CleanupAnswer)),
+    security(("token" = [])))]
+pub async fn cleanup(
+    State(state): State<ApiState>,
+    Params(profile): Params<String>,
+    Body(body): Body<CleanupRequest>,
+) -> ApiResult<Json<CleanupAnswer>> {
+    if let Some(bucket) = &body.bucket {
+        validate_bucket_name(bucket)?;
+    }
+    let older_than = Duration::from_secs(body.older_than_secs.unwrap_or(24 * 3600));
+    let report = state
+        .transfers(&profile)?
+        .cleanup(older_than, body.bucket.as_deref())
+        .await?;
+    Ok(Json(CleanupAnswer {
+        aborted: report.aborted.len(),
+        kept: report.kept,
+        records_dropped: report.records_dropped,
+    }))
+}
+
+/// A transfer between a local file (inside the allowed folders) and an object.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FileTransfer {
+    /// The local file: an absolute path inside `api.allowed_dirs`.
+    #[schema(value_type = String)]
+    pub path: PathBuf,
+    /// The bucket.
+    pub bucket: String,
+    /// The key.
+    pub key: String,
+}
+
+fn object_of(body: &FileTransfer) -> ApiResult<ObjectRef> {
+    validate_bucket_name(&body.bucket)?;
+    if body.key.is_empty() || body.key.len() > 1024 {
+        return Err(ApiError::bad_request("the key must be 1 to 1024 bytes"));
+    }
+    Ok(ObjectRef::new(&body.bucket, &body.key))
+}
+
+/// Uploads a local file (resumable, like `coffer cp`).
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/transfers/upload-file", tag = "transfers",
+    params(("profile" = String, Path, description = "Profile name")),
+    request_body = FileTransfer,
+    responses((status = 200, description = "Uploaded", body = Object),
+        (status = 403, description = "Outside the allowed folders", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn upload_file(
+    State(state): State<ApiState>,
+    Params(profile): Params<String>,
+    Body(body): Body<FileTransfer>,
+) -> ApiResult<Json<UploadReport>> {
+    let object = object_of(&body)?;
+    let path = state.allowed_path(&body.path)?;
+    let transfers = state.transfers(&profile)?;
+    let (tracker, id) = announce(&state, &profile, &object, "upload");
+    let result = transfers
+        .upload_file(&path, &object, &PutOptions::default(), &tracker)
+        .await;
+    finish(
+        &state,
+        (&tracker, id),
+        &profile,
+        &object,
+        result.as_ref().err(),
+    );
+    Ok(Json(result?))
+}
+
+/// Downloads an object to a local file (verified, then renamed into place).
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/transfers/download-file", tag = "transfers",
+    params(("profile" = String, Path, description = "Profile name")),
+    request_body = FileTransfer,
+    responses((status = 200, description = "Downloaded", body = Object),
+        (status = 403, description = "Outside the allowed folders", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn download_file(
+    State(state): State<ApiState>,
+    Params(profile): Params<String>,
+    Body(body): Body<FileTransfer>,
+) -> ApiResult<Json<DownloadReport>> {
+    let object = object_of(&body)?;
+    let path = state.allowed_path(&body.path)?;
+    let transfers = state.transfers(&profile)?;
+    let (tracker, id) = announce(&state, &profile, &object, "download");
+    let result = transfers.download_object(&object, &path, &tracker).await;
+    finish(
+        &state,
+        (&tracker, id),
+        &profile,
+        &object,
+        result.as_ref().err(),
+    );
+    Ok(Json(result?))
+}

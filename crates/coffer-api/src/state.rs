@@ -1,0 +1,160 @@
+//! [`ApiState`]: what every handler shares — the session, one store per profile (one
+//! connection pool each), the transfer settings and the event channel.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use coffer_core::Sensitive;
+use coffer_core::profile::Profile;
+use coffer_core::session::Session;
+use coffer_core::store::Store;
+use coffer_core::transfer::{TransferConfig, Transfers};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{ApiError, ApiResult};
+use crate::events::Event;
+
+/// How many events a slow client may fall behind before it misses some.
+const EVENT_BACKLOG: usize = 1024;
+
+/// The open store of each profile, with the profile it was opened for.
+type Stores = HashMap<String, (Profile, Arc<dyn Store>)>;
+
+/// Shared by every request. Cheap to clone.
+#[derive(Clone)]
+pub struct ApiState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    session: Session,
+    token: Sensitive<String>,
+    transfer: TransferConfig,
+    allowed_dirs: Vec<PathBuf>,
+    stores: Mutex<Stores>,
+    events: broadcast::Sender<Event>,
+    /// Cancelled at shutdown: uploads stop at a part boundary, keeping their state.
+    cancel: CancellationToken,
+}
+
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState")
+            .field("data_dir", &self.inner.session.data_dir())
+            .field("allowed_dirs", &self.inner.allowed_dirs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiState {
+    /// State over `session`, accepting `token`. `allowed_dirs` are the only local
+    /// folders the API may read or write (none by default).
+    pub fn new(
+        session: Session,
+        token: Sensitive<String>,
+        transfer: TransferConfig,
+        allowed_dirs: Vec<PathBuf>,
+    ) -> Self {
+        let (events, _) = broadcast::channel(EVENT_BACKLOG);
+        ApiState {
+            inner: Arc::new(Inner {
+                session,
+                token,
+                transfer,
+                allowed_dirs,
+                stores: Mutex::default(),
+                events,
+                cancel: CancellationToken::new(),
+            }),
+        }
+    }
+
+    /// The session.
+    pub fn session(&self) -> &Session {
+        &self.inner.session
+    }
+
+    /// The token requests must carry.
+    pub(crate) fn token(&self) -> &Sensitive<String> {
+        &self.inner.token
+    }
+
+    /// A profile and its store, opened once and reused while the profile is unchanged.
+    pub fn store(&self, name: &str) -> ApiResult<(Profile, Arc<dyn Store>)> {
+        let profile = self.inner.session.profiles().get(name)?;
+        let mut stores = self.inner.stores.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((cached, store)) = stores.get(name)
+            && *cached == profile
+        {
+            return Ok((profile, store.clone()));
+        }
+        let store = self.inner.session.store(&profile)?;
+        stores.insert(name.to_string(), (profile.clone(), store.clone()));
+        Ok((profile, store))
+    }
+
+    /// A transfer engine for a profile, sharing its store.
+    pub fn transfers(&self, name: &str) -> ApiResult<Transfers> {
+        let (profile, store) = self.store(name)?;
+        Ok(Transfers::new(
+            store,
+            self.inner.session.db().clone(),
+            profile.name,
+            self.inner.transfer,
+        )?
+        .with_cancel(self.inner.cancel.child_token()))
+    }
+
+    /// Stops every transfer at its next part boundary (their resume state is kept).
+    pub fn stop_transfers(&self) {
+        self.inner.cancel.cancel();
+    }
+
+    /// Sends an event to every connected client (none listening is fine).
+    pub fn publish(&self, event: Event) {
+        let _ = self.inner.events.send(event);
+    }
+
+    /// A receiver of the events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.inner.events.subscribe()
+    }
+
+    /// `path`, if it lies inside one of the allowed folders; else a 403 that says how
+    /// to allow it.
+    pub fn allowed_path(&self, path: &Path) -> ApiResult<PathBuf> {
+        let refuse = || {
+            ApiError::Forbidden(format!(
+                "`{}` is outside the folders this API may use; add its folder to \
+                 api.allowed_dirs in coffer.toml",
+                path.display()
+            ))
+        };
+        if !path.is_absolute()
+            || path
+                .components()
+                .any(|c| c == std::path::Component::ParentDir)
+        {
+            return Err(refuse());
+        }
+        // The deepest existing ancestor, resolved, decides (the file may not exist yet).
+        let mut existing = path;
+        let resolved = loop {
+            match existing.canonicalize() {
+                Ok(p) => break p.join(path.strip_prefix(existing).unwrap_or(Path::new(""))),
+                Err(_) => match existing.parent() {
+                    Some(parent) => existing = parent,
+                    None => return Err(refuse()),
+                },
+            }
+        };
+        let inside = self.inner.allowed_dirs.iter().any(|dir| {
+            dir.canonicalize()
+                .map(|d| resolved.starts_with(d))
+                .unwrap_or(false)
+        });
+        if inside { Ok(resolved) } else { Err(refuse()) }
+    }
+}

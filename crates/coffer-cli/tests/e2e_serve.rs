@@ -1,0 +1,400 @@
+//! `coffer serve` as a real process, over real HTTP, with Garage behind it.
+
+mod support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use support::{Coffer, keyring_ready, write_file};
+
+const TOKEN: &str = "test-token-0123456789abcdef";
+const MIB: usize = 1024 * 1024;
+
+/// A running `coffer serve`, killed on drop.
+struct Served {
+    child: Child,
+    base: String,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Served {
+    fn start(c: &Coffer) -> Served {
+        let port = coffer_testkit::free_port();
+        let child = c
+            .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .env("COFFER_API_TOKEN", TOKEN)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn coffer serve");
+        let served = Served {
+            child,
+            base: format!("http://127.0.0.1:{port}/api/v1"),
+            client: reqwest::Client::new(),
+            runtime: tokio::runtime::Runtime::new().expect("runtime"),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while served.get_raw("/health", None).map(|(s, _)| s) != Some(200) {
+            assert!(Instant::now() < deadline, "coffer serve did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        served
+    }
+
+    fn get_raw(&self, path: &str, token: Option<&str>) -> Option<(u16, Vec<u8>)> {
+        self.runtime.block_on(async {
+            let mut request = self.client.get(format!("{}{path}", self.base));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            let response = request.send().await.ok()?;
+            let status = response.status().as_u16();
+            Some((status, response.bytes().await.ok()?.to_vec()))
+        })
+    }
+
+    /// A request with the token; the status and the body.
+    fn call(&self, method: reqwest::Method, path: &str, body: Option<Vec<u8>>) -> (u16, Vec<u8>) {
+        self.runtime.block_on(async {
+            let mut request = self
+                .client
+                .request(method, format!("{}{path}", self.base))
+                .bearer_auth(TOKEN);
+            if let Some(body) = body {
+                request = request
+                    .body(body)
+                    .header("content-type", "application/json");
+            }
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            (status, response.bytes().await.expect("body").to_vec())
+        })
+    }
+
+    fn json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let (status, bytes) = self.call(method, path, body.map(|b| b.to_string().into_bytes()));
+        let value = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+        (status, value)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[test]
+fn token_is_required_and_never_in_the_url() {
+    let c = Coffer::new();
+    let s = Served::start(&c);
+    let (status, body) = s.get_raw("/profiles", None).expect("answer");
+    assert_eq!(status, 401);
+    let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON error");
+    assert_eq!(body["code"], "unauthorized");
+    assert_eq!(
+        s.get_raw("/profiles", Some("wrong")).expect("answer").0,
+        401
+    );
+    assert_eq!(s.get_raw("/profiles", Some(TOKEN)).expect("answer").0, 200);
+    let (status, _) = s
+        .get_raw(&format!("/profiles?access_token={TOKEN}"), Some(TOKEN))
+        .expect("answer");
+    assert_eq!(status, 401, "a token in the URL is refused");
+
+    // The OpenAPI document is served, and is OpenAPI 3.
+    let (status, doc) = s.get_raw("/openapi.json", None).expect("answer");
+    assert_eq!(status, 200);
+    let doc: serde_json::Value = serde_json::from_slice(&doc).expect("JSON");
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
+    assert!(doc["paths"]["/api/v1/profiles/{profile}/buckets/{bucket}/object"].is_object());
+
+    // Unknown routes and bad input are JSON errors, not 500s.
+    let (status, body) = s.json(reqwest::Method::GET, "/nope", None);
+    assert_eq!((status, body["code"].as_str()), (404, Some("not_found")));
+    let (status, body) = s.call(
+        reqwest::Method::POST,
+        "/profiles/local/buckets",
+        Some(b"{not json".to_vec()),
+    );
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
+    let (status, body) = s.json(
+        reqwest::Method::POST,
+        "/profiles/local/buckets",
+        Some(serde_json::json!({"name": "ok-name", "surprise": 1})),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "bad_request");
+    let (status, body) = s.json(reqwest::Method::GET, "/profiles/nobody/buckets", None);
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("profile_not_found"))
+    );
+}
+
+#[test]
+fn objects_over_http_on_garage() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let profile = c.add_profile(server);
+    let bucket = server.fresh_bucket("api");
+    let s = Served::start(&c);
+    let b = format!("/profiles/{profile}/buckets/{bucket}");
+
+    // The profile, without its secret.
+    let (status, body) = s.json(reqwest::Method::GET, &format!("/profiles/{profile}"), None);
+    assert_eq!(status, 200);
+    assert!(!body.to_string().contains(&server.secret_access_key));
+
+    // A streamed multipart upload of an odd key.
+    let key = "dir/ünï code+%//x.bin";
+    let bytes = write_file(&c.path("up.bin"), 20 * MIB + 3, 5);
+    let (status, report) = {
+        let (status, raw) = s.call(
+            reqwest::Method::PUT,
+            &format!("{b}/object?key={}", enc(key)),
+            Some(bytes.clone()),
+        );
+        (
+            status,
+            serde_json::from_slice::<serde_json::Value>(&raw).unwrap_or_default(),
+        )
+    };
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["multipart"], true);
+    assert_eq!(report["size"], bytes.len() as u64);
+
+    let (status, meta) = s.json(
+        reqwest::Method::GET,
+        &format!("{b}/object/meta?key={}", enc(key)),
+        None,
+    );
+    assert_eq!(status, 200, "{meta}");
+    assert_eq!(meta["key"], key);
+    let (status, body) = s.call(
+        reqwest::Method::GET,
+        &format!("{b}/object?key={}", enc(key)),
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(body == bytes);
+
+    let (status, page) = s.json(
+        reqwest::Method::GET,
+        &format!("{b}/objects?prefix=dir/"),
+        None,
+    );
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["common_prefixes"][0], "dir/ünï code+%/");
+
+    // Copy, move, presign, delete.
+    let (status, body) = s.json(
+        reqwest::Method::POST,
+        &format!("{b}/copy"),
+        Some(serde_json::json!({"key": key, "target_key": "copy.bin"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s.json(
+        reqwest::Method::POST,
+        &format!("{b}/move"),
+        Some(serde_json::json!({"key": "copy.bin", "target_key": "moved.bin"})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = s.json(
+        reqwest::Method::POST,
+        &format!("{b}/presign"),
+        Some(serde_json::json!({"key": "moved.bin", "expires_secs": 60})),
+    );
+    assert_eq!(status, 200, "{body}");
+    let url = body["url"].as_str().expect("url").to_string();
+    let fetched = s.runtime.block_on(async {
+        reqwest::get(&url)
+            .await
+            .expect("GET")
+            .bytes()
+            .await
+            .expect("body")
+    });
+    assert!(fetched.as_ref() == bytes.as_slice());
+    let (status, _) = s.call(
+        reqwest::Method::DELETE,
+        &format!("{b}/object?key=moved.bin"),
+        None,
+    );
+    assert_eq!(status, 204);
+    let (status, body) = s.json(
+        reqwest::Method::GET,
+        &format!("{b}/object/meta?key=moved.bin"),
+        None,
+    );
+    assert_eq!((status, body["code"].as_str()), (404, Some("no_such_key")));
+
+    // Local files: none are allowed by default, and traversal is refused.
+    for path in ["/etc/passwd", "/tmp/../etc/passwd", "relative/file"] {
+        let (status, body) = s.json(
+            reqwest::Method::POST,
+            &format!("/profiles/{profile}/transfers/download-file"),
+            Some(serde_json::json!({"path": path, "bucket": bucket, "key": key})),
+        );
+        assert_eq!(status, 403, "{path}: {body}");
+    }
+}
+
+/// A client that goes away mid-upload leaves no object and no open multipart upload.
+#[test]
+fn client_disconnect_mid_upload_leaves_nothing() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let profile = c.add_profile(server);
+    let bucket = server.fresh_bucket("api-cut");
+    let s = Served::start(&c);
+    let addr = s
+        .base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("addr")
+        .to_string();
+
+    let mut stream = TcpStream::connect(&addr).expect("connect");
+    let head = format!(
+        "PUT /api/v1/profiles/{profile}/buckets/{bucket}/object?key=cut.bin HTTP/1.1\r\n\
+         Host: {addr}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: {}\r\n\r\n",
+        40 * MIB
+    );
+    stream.write_all(head.as_bytes()).expect("head");
+    let chunk = vec![7u8; MIB];
+    for _ in 0..18 {
+        stream.write_all(&chunk).expect("body");
+    }
+    stream.flush().expect("flush");
+    std::thread::sleep(Duration::from_millis(500));
+    drop(stream);
+
+    // The server notices, aborts, and keeps answering others.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = s.json(
+            reqwest::Method::GET,
+            &format!("/profiles/{profile}/buckets/{bucket}/objects?recursive=true"),
+            None,
+        );
+        assert_eq!(status, 200, "{body}");
+        assert!(
+            body["objects"].as_array().expect("objects").is_empty(),
+            "{body}"
+        );
+        // Once no multipart upload is open on the server, it was aborted.
+        if garage_open_uploads(server, &bucket) == 0 || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(
+        garage_open_uploads(server, &bucket),
+        0,
+        "the upload was aborted"
+    );
+}
+
+/// Open multipart uploads in a bucket, asked with the core's own store.
+fn garage_open_uploads(server: &coffer_testkit::S3Server, bucket: &str) -> usize {
+    use coffer_core::Sensitive;
+    use coffer_core::profile::ResolvedCredentials;
+    use coffer_core::region::RegionCache;
+    use coffer_core::store::s3::S3Settings;
+    use coffer_core::store::{S3Store, Store};
+    let store = S3Store::new(S3Settings {
+        profile: "check".into(),
+        endpoint: Some(server.endpoint.clone()),
+        region: Some(server.region.clone()),
+        path_style: true,
+        credentials: ResolvedCredentials::Static {
+            access_key_id: server.access_key_id.clone(),
+            secret_access_key: Sensitive::new(server.secret_access_key.clone()),
+            session_token: None,
+        },
+        regions: RegionCache::new("check", None),
+    });
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(store.list_multipart_uploads(bucket))
+        .expect("list uploads")
+        .len()
+}
+
+/// SIGTERM stops the server cleanly and soon.
+#[test]
+fn sigterm_stops_the_server() {
+    let c = Coffer::new();
+    let mut s = Served::start(&c);
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &s.child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let code = loop {
+        if let Some(status) = s.child.try_wait().expect("wait") {
+            break status.code();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(0));
+    let mut err = String::new();
+    if let Some(mut stderr) = s.child.stderr.take() {
+        let _ = stderr.read_to_string(&mut err);
+    }
+    assert!(err.contains("stopping"), "{err}");
+}
+
+#[test]
+fn print_token_and_remote_bind_safeguards() {
+    if !keyring_ready() {
+        return;
+    }
+    let c = Coffer::new();
+    let first = c.run(&["serve", "--print-token"]).ok().stdout;
+    let again = c.run(&["serve", "--print-token"]).ok().stdout;
+    assert_eq!(first, again);
+    assert_eq!(first.trim().len(), 64);
+    let rotated = c.run(&["serve", "--rotate-token"]).ok().stdout;
+    assert_ne!(rotated, first);
+
+    let run = c.run(&["serve", "--listen", "0.0.0.0:0"]).fails(2);
+    assert!(run.stderr.contains("--allow-remote"), "{}", run.stderr);
+    let run = c
+        .run(&["serve", "--listen", "0.0.0.0:0", "--allow-remote"])
+        .fails(2);
+    assert!(run.stderr.contains("TLS"), "{}", run.stderr);
+}
