@@ -148,6 +148,42 @@ impl ApiConfig {
         Ok(())
     }
 
+    /// Saves these settings as the `[api]` table of `path`, keeping the file's other
+    /// tables. Written to a temp file and renamed, so a crash leaves the old file.
+    pub fn save(&self, path: &Path) -> Result<(), ConfigError> {
+        let mut table = match std::fs::read_to_string(path) {
+            Ok(text) => text
+                .parse::<toml::Table>()
+                .map_err(|e| ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message: e.to_string(),
+                })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let api = toml::Value::try_from(self).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        table.insert("api".into(), api);
+        let text = toml::to_string_pretty(&table).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let temp = path.with_extension("toml.tmp");
+        std::fs::write(&temp, text)
+            .and_then(|()| std::fs::rename(&temp, path))
+            .map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
+    }
+
     /// Checks that a listener on a non-loopback address was asked for explicitly and
     /// sits behind TLS. Returns a warning to print when it is reachable from the
     /// network.
@@ -217,6 +253,22 @@ mod tests {
         std::fs::write(dir.path().join("coffer.toml"), "[api]\nstandalon = true\n").expect("write");
         let err = ApiConfig::load(dir.path()).expect_err("unknown field");
         assert!(err.to_string().contains("standalon"), "{err}");
+    }
+
+    #[test]
+    fn saved_settings_load_back_and_keep_other_tables() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("coffer.toml");
+        std::fs::write(&path, "[ui]\ntheme = \"dark\"\n").expect("write");
+        let config = ApiConfig {
+            standalone: true,
+            listen: "127.0.0.1:9001".parse().expect("addr"),
+            ..ApiConfig::default()
+        };
+        config.save(&path).expect("save");
+        assert_eq!(ApiConfig::load(dir.path()).expect("load"), config);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("theme = \"dark\""), "{text}");
     }
 
     #[test]

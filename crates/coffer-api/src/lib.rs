@@ -18,6 +18,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod host;
 pub mod openapi;
 pub mod routes;
 pub mod server;
@@ -34,9 +35,10 @@ use utoipa::OpenApi;
 
 pub use error::{ApiError, ApiResult, ErrorBody};
 pub use health::health;
+pub use host::ApiHost;
 pub use state::ApiState;
 
-use routes::{buckets, objects, profiles, transfers};
+use routes::{buckets, objects, profiles, settings, transfers};
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -101,6 +103,10 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             post(transfers::download_file),
         )
         .route("/api/v1/events", get(events::events))
+        .route(
+            "/api/v1/settings/api",
+            get(settings::get).put(settings::put),
+        )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(object_routes)
         .route_layer(middleware::from_fn_with_state(

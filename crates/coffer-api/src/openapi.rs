@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{buckets, objects, profiles, transfers};
+use crate::routes::{buckets, objects, profiles, settings, transfers};
 
 /// Adds the bearer-token scheme the handlers name.
 struct TokenScheme;
@@ -31,6 +31,7 @@ impl Modify for TokenScheme {
         objects::copy, objects::rename, objects::presign,
         transfers::list, transfers::cleanup, transfers::upload_file, transfers::download_file,
         crate::events::events,
+        settings::get, settings::put,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::health::Health,
@@ -38,6 +39,7 @@ impl Modify for TokenScheme {
         objects::PresignRequest, objects::PresignAnswer,
         transfers::CleanupRequest, transfers::CleanupAnswer, transfers::FileTransfer,
         crate::events::Event, crate::events::EventKind,
+        settings::ApiSettings, settings::ApiSettingsChange,
     )),
     modifiers(&TokenScheme),
 )]

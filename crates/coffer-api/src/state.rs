@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use coffer_core::Sensitive;
 use coffer_core::profile::Profile;
@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{ApiError, ApiResult};
 use crate::events::Event;
+use crate::host::ApiHost;
 
 /// How many events a slow client may fall behind before it misses some.
 const EVENT_BACKLOG: usize = 1024;
@@ -37,6 +38,8 @@ struct Inner {
     events: broadcast::Sender<Event>,
     /// Cancelled at shutdown: uploads stop at a part boundary, keeping their state.
     cancel: CancellationToken,
+    /// The host whose switches the settings routes turn.
+    host: OnceLock<Weak<ApiHost>>,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -67,6 +70,7 @@ impl ApiState {
                 stores: Mutex::default(),
                 events,
                 cancel: CancellationToken::new(),
+                host: OnceLock::new(),
             }),
         }
     }
@@ -105,6 +109,16 @@ impl ApiState {
             self.inner.transfer,
         )?
         .with_cancel(self.inner.cancel.child_token()))
+    }
+
+    /// Lets the settings routes reach the host's switches.
+    pub(crate) fn attach_host(&self, host: &Arc<ApiHost>) {
+        let _ = self.inner.host.set(Arc::downgrade(host));
+    }
+
+    /// The host, when the state runs under one.
+    pub(crate) fn host(&self) -> Option<Arc<ApiHost>> {
+        self.inner.host.get().and_then(Weak::upgrade)
     }
 
     /// Stops every transfer at its next part boundary (their resume state is kept).

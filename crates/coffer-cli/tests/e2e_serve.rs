@@ -398,3 +398,55 @@ fn print_token_and_remote_bind_safeguards() {
         .fails(2);
     assert!(run.stderr.contains("TLS"), "{}", run.stderr);
 }
+
+/// Two clients on `/events` both see a transfer from start to done.
+#[test]
+fn two_clients_see_the_same_transfer_events() {
+    let c = Coffer::new();
+    let s = Served::start(&c);
+    let (status, _) = s.json(
+        reqwest::Method::POST,
+        "/profiles/local/buckets",
+        Some(serde_json::json!({"name": "events"})),
+    );
+    assert_eq!(status, 201);
+
+    let listen = |base: String| {
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime.block_on(async move {
+                let mut response = reqwest::Client::new()
+                    .get(format!("{base}/events"))
+                    .bearer_auth(TOKEN)
+                    .send()
+                    .await
+                    .expect("events");
+                let mut seen = String::new();
+                let read = async {
+                    while let Some(chunk) = response.chunk().await.expect("chunk") {
+                        seen.push_str(&String::from_utf8_lossy(&chunk));
+                        if seen.contains("\"kind\":\"done\"") {
+                            break;
+                        }
+                    }
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(30), read).await;
+                seen
+            })
+        })
+    };
+    let a = listen(s.base.clone());
+    let b = listen(s.base.clone());
+    std::thread::sleep(Duration::from_millis(500));
+    let (status, _) = s.call(
+        reqwest::Method::PUT,
+        "/profiles/local/buckets/events/object?key=watched.bin",
+        Some(vec![1u8; 3 * MIB]),
+    );
+    assert_eq!(status, 200);
+    for seen in [a.join().expect("a"), b.join().expect("b")] {
+        assert!(seen.contains("\"kind\":\"started\""), "{seen}");
+        assert!(seen.contains("\"kind\":\"done\""), "{seen}");
+        assert!(seen.contains("watched.bin"), "{seen}");
+    }
+}

@@ -3,4 +3,5 @@
 pub mod buckets;
 pub mod objects;
 pub mod profiles;
+pub mod settings;
 pub mod transfers;

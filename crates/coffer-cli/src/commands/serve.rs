@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use anyhow::Result;
 use coffer_api::config::ApiConfig;
-use coffer_api::server::Listener;
-use coffer_api::{ApiState, router, token};
+use coffer_api::{ApiHost, ApiState, token};
 use coffer_core::session::Session;
 use coffer_core::transfer::TransferConfig;
 
@@ -66,25 +65,24 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         eprintln!("coffer: {warning}");
     }
 
-    let origin = format!("http://{}", config.listen);
+    // Headless: the standalone listener, whatever coffer.toml says of it (that flag
+    // is the desktop's); switches made at run time are not saved from here.
+    config.standalone = true;
     let state = ApiState::new(
         session,
         api_token,
         TransferConfig::default(),
         config.allowed_dirs.clone(),
     );
-    let listener = Listener::start(router(state.clone(), Some(&origin)), config.listen).await?;
-    eprintln!(
-        "coffer: API on http://{}/api/v1 (token: `coffer serve --print-token`)",
-        listener.local_addr()
-    );
+    let host = ApiHost::start(state, config, None).await?;
+    if let Some(addr) = host.standalone_addr().await {
+        eprintln!("coffer: API on http://{addr}/api/v1 (token: `coffer serve --print-token`)");
+    }
 
     stop_signal().await;
     eprintln!("coffer: stopping; uploads in flight keep their resume state");
-    state.stop_transfers();
-    match tokio::time::timeout(GRACE, listener.stop()).await {
-        Ok(result) => result?,
-        Err(_) => eprintln!("coffer: requests still running after {GRACE:?}; exiting"),
+    if tokio::time::timeout(GRACE, host.shutdown()).await.is_err() {
+        eprintln!("coffer: requests still running after {GRACE:?}; exiting");
     }
     Ok(())
 }

@@ -1,0 +1,152 @@
+//! [`ApiHost`]: the two ways the API runs, each switchable at run time without a
+//! restart (the `api.embedded` and `api.standalone` flags):
+//! - embedded: the router called in-process (the desktop's IPC goes through it);
+//! - standalone: the same router behind an HTTP listener.
+//!
+//! Both can be on at once. Switching the standalone listener off closes its port while
+//! the embedded API keeps answering. Changes are saved to `coffer.toml`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+
+use crate::config::ApiConfig;
+use crate::error::{ApiError, ApiResult};
+use crate::server::Listener;
+use crate::state::ApiState;
+
+/// The API's two faces and their switches.
+pub struct ApiHost {
+    state: ApiState,
+    router: Router,
+    config: Mutex<ApiConfig>,
+    listener: tokio::sync::Mutex<Option<Listener>>,
+    /// Where changed settings are saved (`None`: not saved, e.g. in tests).
+    config_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for ApiHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiHost")
+            .field("config", &self.config())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiHost {
+    /// Builds the router over `state` and starts the listener if the config says so.
+    /// `config_file` is where changes made at run time are saved.
+    pub async fn start(
+        state: ApiState,
+        config: ApiConfig,
+        config_file: Option<PathBuf>,
+    ) -> ApiResult<Arc<ApiHost>> {
+        let origin = format!("http://{}", config.listen);
+        let router = crate::router(state.clone(), Some(&origin));
+        let host = Arc::new(ApiHost {
+            state: state.clone(),
+            router,
+            config: Mutex::new(config.clone()),
+            listener: tokio::sync::Mutex::new(None),
+            config_file,
+        });
+        state.attach_host(&host);
+        if config.standalone {
+            host.open(config.listen).await?;
+        }
+        Ok(host)
+    }
+
+    /// The current settings.
+    pub fn config(&self) -> ApiConfig {
+        self.config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The router for in-process calls, if `api.embedded` is on.
+    pub fn embedded(&self) -> Option<Router> {
+        self.config().embedded.then(|| self.router.clone())
+    }
+
+    /// Where the standalone listener is bound, if it is on.
+    pub async fn standalone_addr(&self) -> Option<SocketAddr> {
+        self.listener
+            .lock()
+            .await
+            .as_ref()
+            .map(Listener::local_addr)
+    }
+
+    async fn open(&self, listen: SocketAddr) -> ApiResult<SocketAddr> {
+        let probe = ApiConfig {
+            listen,
+            ..self.config()
+        };
+        if let Some(warning) = probe
+            .check_listen()
+            .map_err(|e| ApiError::bad_request(e.to_string()))?
+        {
+            tracing::warn!("{warning}");
+        }
+        let listener = Listener::start(self.router.clone(), listen)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("cannot listen on {listen}: {e}")))?;
+        let addr = listener.local_addr();
+        *self.listener.lock().await = Some(listener);
+        Ok(addr)
+    }
+
+    /// Turns the standalone listener on (on `listen`, or the configured address) or
+    /// off. Returns the bound address when on.
+    pub async fn set_standalone(
+        &self,
+        on: bool,
+        listen: Option<SocketAddr>,
+    ) -> ApiResult<Option<SocketAddr>> {
+        if let Some(old) = self.listener.lock().await.take() {
+            old.close();
+        }
+        let listen = listen.unwrap_or_else(|| self.config().listen);
+        let addr = if on {
+            Some(self.open(listen).await?)
+        } else {
+            None
+        };
+        self.update(|c| {
+            c.standalone = on;
+            c.listen = listen;
+        })?;
+        Ok(addr)
+    }
+
+    /// Turns the embedded API on or off.
+    pub fn set_embedded(&self, on: bool) -> ApiResult<()> {
+        self.update(|c| c.embedded = on)
+    }
+
+    fn update(&self, change: impl FnOnce(&mut ApiConfig)) -> ApiResult<()> {
+        let config = {
+            let mut config = self.config.lock().unwrap_or_else(|e| e.into_inner());
+            change(&mut config);
+            config.clone()
+        };
+        if let Some(path) = &self.config_file {
+            config
+                .save(path)
+                .map_err(|e| ApiError::bad_request(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Stops transfers at a part boundary and closes the listener.
+    pub async fn shutdown(&self) {
+        self.state.stop_transfers();
+        if let Some(listener) = self.listener.lock().await.take() {
+            let _ = listener.stop().await;
+        }
+    }
+}
