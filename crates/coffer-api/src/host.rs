@@ -25,6 +25,9 @@ pub struct ApiHost {
     listener: tokio::sync::Mutex<Option<Listener>>,
     /// Where changed settings are saved (`None`: not saved, e.g. in tests).
     config_file: Option<PathBuf>,
+    /// Headless (`coffer serve`): the listener is the only way in, so it cannot be
+    /// switched off from a request.
+    headless: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for ApiHost {
@@ -51,12 +54,20 @@ impl ApiHost {
             config: Mutex::new(config.clone()),
             listener: tokio::sync::Mutex::new(None),
             config_file,
+            headless: std::sync::atomic::AtomicBool::new(false),
         });
         state.attach_host(&host);
         if config.standalone {
             host.open(config.listen).await?;
         }
         Ok(host)
+    }
+
+    /// Marks the host as headless: the listener cannot be switched off, since
+    /// nothing else would reach the API then.
+    pub fn set_headless(&self) {
+        self.headless
+            .store(true, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// The current settings.
@@ -107,6 +118,12 @@ impl ApiHost {
         on: bool,
         listen: Option<SocketAddr>,
     ) -> ApiResult<Option<SocketAddr>> {
+        if !on && self.headless.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ApiError::bad_request(
+                "this is a headless `coffer serve`: its listener is the only way in; stop \
+                 the process instead",
+            ));
+        }
         if let Some(old) = self.listener.lock().await.take() {
             old.close();
         }

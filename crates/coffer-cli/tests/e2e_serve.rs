@@ -450,3 +450,60 @@ fn two_clients_see_the_same_transfer_events() {
         assert!(seen.contains("watched.bin"), "{seen}");
     }
 }
+
+/// schemathesis, from the served OpenAPI document, with a bounded number of examples:
+/// no answer may be a 5xx.
+#[test]
+fn schemathesis_finds_no_server_errors() {
+    let st = std::env::var("HOME")
+        .map(|h| std::path::PathBuf::from(h).join(".pyenv/shims/st"))
+        .ok()
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| std::path::PathBuf::from("st"));
+    if std::process::Command::new(&st)
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "schemathesis (st) is missing; scripts/setup.sh installs it"
+        );
+        eprintln!("skipped: schemathesis (st) is not installed");
+        return;
+    }
+    let c = Coffer::new();
+    let s = Served::start(&c);
+    let (status, _) = s.json(
+        reqwest::Method::POST,
+        "/profiles/local/buckets",
+        Some(serde_json::json!({"name": "fuzz"})),
+    );
+    assert_eq!(status, 201);
+    let output = std::process::Command::new(&st)
+        .args([
+            "run",
+            &format!("{}/openapi.json", s.base),
+            "--header",
+            &format!("Authorization: Bearer {TOKEN}"),
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            "10",
+            "--generation-deterministic",
+            "--request-timeout",
+            "20",
+            "--exclude-path",
+            "/api/v1/events",
+        ])
+        .env("SCHEMATHESIS_TELEMETRY", "false")
+        .output()
+        .expect("run schemathesis");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "schemathesis found failures:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("passed"), "{stdout}");
+}

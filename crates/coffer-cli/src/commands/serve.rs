@@ -75,6 +75,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         config.allowed_dirs.clone(),
     );
     let host = ApiHost::start(state, config, None).await?;
+    host.set_headless();
     if let Some(addr) = host.standalone_addr().await {
         eprintln!("coffer: API on http://{addr}/api/v1 (token: `coffer serve --print-token`)");
     }
