@@ -507,3 +507,79 @@ fn schemathesis_finds_no_server_errors() {
     );
     assert!(stdout.contains("passed"), "{stdout}");
 }
+
+/// Huge headers are refused without harm, slow clients do not starve others, and
+/// CORS lets in only the UI's own origin.
+#[test]
+fn huge_headers_slow_clients_and_cors() {
+    let c = Coffer::new();
+    let s = Served::start(&c);
+    let addr = s
+        .base
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .expect("addr")
+        .to_string();
+
+    // A 1 MiB header: refused (431) or the connection closed, never a crash.
+    let status = s.runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{}/profiles", s.base))
+            .bearer_auth(TOKEN)
+            .header("x-huge", "a".repeat(MIB))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+    });
+    if let Ok(status) = status {
+        assert!((400..500).contains(&status), "{status}");
+    }
+    assert_eq!(s.get_raw("/health", None).expect("still up").0, 200);
+
+    // Fifty clients that send their headers a byte at a time.
+    let slow: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&addr).expect("connect");
+            stream
+                .write_all(b"GET /api/v1/profiles HTTP/1.1\r\nHost: x\r\n")
+                .expect("start");
+            stream
+        })
+        .collect();
+    for _ in 0..5 {
+        let (status, _) = s
+            .get_raw("/profiles", Some(TOKEN))
+            .expect("others are served");
+        assert_eq!(status, 200);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(slow);
+
+    // CORS: the UI's own origin is allowed, another is not.
+    let (own, other) = s.runtime.block_on(async {
+        let preflight = |origin: String| {
+            reqwest::Client::new()
+                .request(reqwest::Method::OPTIONS, format!("{}/profiles", s.base))
+                .header("origin", origin)
+                .header("access-control-request-method", "GET")
+                .send()
+        };
+        let own_origin = format!("http://{addr}");
+        let own = preflight(own_origin).await.expect("preflight");
+        let other = preflight("http://evil.example".to_string())
+            .await
+            .expect("preflight");
+        let allow = |r: &reqwest::Response| {
+            r.headers()
+                .get("access-control-allow-origin")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        (allow(&own), allow(&other))
+    });
+    assert_eq!(own, Some(format!("http://{addr}")));
+    // Only the UI's origin is ever named, so a browser on another origin is refused.
+    assert_ne!(other.as_deref(), Some("http://evil.example"));
+    assert_ne!(other.as_deref(), Some("*"));
+}
