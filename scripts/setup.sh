@@ -29,7 +29,7 @@ fi
 APT_PACKAGES=(
     build-essential pkg-config libssl-dev libdbus-1-dev
     dbus dbus-x11 gnome-keyring libsecret-tools
-    rclone python3 python3-pip time curl ca-certificates git openssl
+    rclone python3 python3-pip time curl ca-certificates git openssl wrk
 )
 
 missing_apt=()

@@ -24,6 +24,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod token;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -55,8 +56,12 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             .layer(DefaultBodyLimit::disable()),
     );
     let protected = Router::new()
-        .route("/api/v1/profiles", get(profiles::list))
-        .route("/api/v1/profiles/{profile}", get(profiles::get))
+        .route("/api/v1/profiles", get(profiles::list).post(profiles::add))
+        .route(
+            "/api/v1/profiles/{profile}",
+            get(profiles::get).delete(profiles::remove),
+        )
+        .route("/api/v1/profiles/{profile}/test", post(profiles::test))
         .route(
             "/api/v1/profiles/{profile}/buckets",
             get(buckets::list).post(buckets::create),
@@ -115,6 +120,7 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
         ));
 
     let open = Router::new()
+        .route("/", get(ui::index))
         .route("/api/v1/health", get(health::health))
         .route(
             "/api/v1/openapi.json",

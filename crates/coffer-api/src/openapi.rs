@@ -25,7 +25,7 @@ impl Modify for TokenScheme {
     info(title = "Coffer API", description = "Coffer's core over HTTP: profiles, buckets, objects, transfers."),
     paths(
         crate::health::health,
-        profiles::list, profiles::get,
+        profiles::list, profiles::get, profiles::add, profiles::remove, profiles::test,
         buckets::list, buckets::create, buckets::delete, buckets::region,
         objects::list, objects::meta, objects::download, objects::upload, objects::delete,
         objects::copy, objects::rename, objects::presign,
@@ -35,6 +35,7 @@ impl Modify for TokenScheme {
     ),
     components(schemas(
         crate::error::ErrorBody, crate::health::Health,
+        profiles::NewProfile, profiles::TestAnswer,
         buckets::CreateBucket, objects::CopyRequest, objects::CopyReport,
         objects::PresignRequest, objects::PresignAnswer,
         transfers::CleanupRequest, transfers::CleanupAnswer, transfers::FileTransfer,

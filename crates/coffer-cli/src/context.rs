@@ -62,9 +62,16 @@ impl Context {
         tokio::spawn(async move {
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!(
-                    "\ncoffer: interrupted; finished parts are kept, run the same command to resume"
+                    "\ncoffer: interrupted; finished parts are kept, run the same command to \
+                     resume (Ctrl-C again quits at once)"
                 );
                 on_signal.cancel();
+                // The handler stays installed, so without this a request that ignores
+                // the cancellation (a server that never answers) could not be stopped.
+                if tokio::signal::ctrl_c().await.is_ok() {
+                    eprintln!("coffer: interrupted again; quitting now");
+                    std::process::exit(130);
+                }
             }
         });
         Ok(self

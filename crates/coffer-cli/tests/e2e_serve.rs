@@ -583,3 +583,99 @@ fn huge_headers_slow_clients_and_cors() {
     assert_ne!(other.as_deref(), Some("http://evil.example"));
     assert_ne!(other.as_deref(), Some("*"));
 }
+
+/// Keys are names, not paths: `..` in a key never reaches outside the local store,
+/// and the page at `/` is served without a token.
+#[test]
+fn traversal_in_keys_stays_inside() {
+    let c = Coffer::new();
+    let s = Served::start(&c);
+    let (status, _) = s.json(
+        reqwest::Method::POST,
+        "/profiles/local/buckets",
+        Some(serde_json::json!({"name": "jail"})),
+    );
+    assert_eq!(status, 201);
+    for key in ["../escape.txt", "../../escape.txt", "a/../../../escape.txt"] {
+        let (status, body) = s.call(
+            reqwest::Method::PUT,
+            &format!("/profiles/local/buckets/jail/object?key={}", enc(key)),
+            Some(b"caught".to_vec()),
+        );
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let (status, meta) = s.json(
+            reqwest::Method::GET,
+            &format!("/profiles/local/buckets/jail/object/meta?key={}", enc(key)),
+            None,
+        );
+        assert_eq!((status, meta["key"].as_str()), (200, Some(key)));
+    }
+    // Stored inside the bucket's folder, and nowhere else.
+    let jail = c.home.path().join("local").join("jail");
+    let outside: Vec<_> = support::files_under(c.home.path())
+        .into_iter()
+        .filter(|p| p.to_string_lossy().contains("escape"))
+        .filter(|p| !p.starts_with(&jail))
+        .collect();
+    assert!(outside.is_empty(), "{outside:?}");
+    let parent = c.home.path().parent().expect("parent");
+    assert!(!parent.join("escape.txt").exists());
+    assert!(!c.home.path().join("escape.txt").exists());
+
+    let root = format!("{}/", s.base.trim_end_matches("/api/v1"));
+    let (status, page) = s.runtime.block_on(async {
+        let r = reqwest::get(&root).await.expect("GET /");
+        (r.status().as_u16(), r.text().await.expect("page"))
+    });
+    assert_eq!(status, 200);
+    assert!(page.contains("Coffer"), "{page}");
+}
+
+/// Profiles through the API: the secret goes to the keychain and never comes back.
+#[test]
+fn profiles_added_tested_and_removed_over_http() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let s = Served::start(&c);
+    let name = support::unique_name("api");
+    let (status, body) = s.json(
+        reqwest::Method::POST,
+        "/profiles",
+        Some(serde_json::json!({
+            "name": name,
+            "endpoint": server.endpoint,
+            "region": "garage",
+            "path_style": true,
+            "access_key_id": server.access_key_id,
+            "secret_access_key": server.secret_access_key,
+        })),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert!(!body.to_string().contains(&server.secret_access_key));
+    let (status, body) = s.json(
+        reqwest::Method::POST,
+        &format!("/profiles/{name}/test"),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ok"], true);
+    let (status, body) = s.json(reqwest::Method::GET, "/profiles", None);
+    assert_eq!(status, 200);
+    assert!(!body.to_string().contains(&server.secret_access_key));
+    let (status, body) = s.json(
+        reqwest::Method::POST,
+        "/profiles",
+        Some(serde_json::json!({"name": name, "anonymous": true})),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (409, Some("profile_exists"))
+    );
+    let (status, _) = s.call(reqwest::Method::DELETE, &format!("/profiles/{name}"), None);
+    assert_eq!(status, 204);
+    let (status, _) = s.json(reqwest::Method::GET, &format!("/profiles/{name}"), None);
+    assert_eq!(status, 404);
+}

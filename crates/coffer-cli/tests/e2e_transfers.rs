@@ -19,27 +19,36 @@ const MIB: usize = 1024 * 1024;
 const PATIENCE: Duration = Duration::from_secs(180);
 
 /// Starts `args` (an upload through `proxy`), waits until `after` bytes went through
-/// the proxy, sends Ctrl-C and checks that coffer stopped as it should. While the
-/// upload runs, a second coffer process on the same data dir either works or says
-/// clearly that it has to wait.
-fn interrupt_upload(c: &Coffer, proxy: &ThrottleProxy, args: &[&str], after: u64) -> Run {
+/// the proxy, sends Ctrl-C and checks that coffer stopped as it should.
+///
+/// With `second_process`, the upload is first slowed to a crawl and another coffer
+/// runs on the same data dir meanwhile: sled admits one process at a time, so that
+/// one waits (10 s) and then must say clearly why it gives up.
+fn interrupt_upload(
+    c: &Coffer,
+    proxy: &ThrottleProxy,
+    args: &[&str],
+    after: u64,
+    second_process: bool,
+) -> Run {
     let child = c.spawn(args);
-    wait_until(PATIENCE, "the upload to move", || {
-        proxy.bytes_up() >= after / 2
-    });
-    let second = c.run(&["transfers", "list", "--json"]);
-    if second.code != 0 {
-        let second = second.fails(1);
-        assert!(
-            second.stderr.contains("another Coffer process")
-                && second.stderr.contains("COFFER_HOME"),
-            "a second process gets an unclear message: {}",
-            second.stderr
-        );
-    }
     wait_until(PATIENCE, "the upload to send a few parts", || {
         proxy.bytes_up() >= after
     });
+    if second_process {
+        // 64 KiB/s: the upload cannot finish while the other process waits.
+        proxy.set_rate(64 * 1024);
+        let second = c.run(&["transfers", "list"]);
+        if second.code != 0 {
+            let second = second.fails(1);
+            assert!(
+                second.stderr.contains("another Coffer process")
+                    && second.stderr.contains("COFFER_HOME"),
+                "a second process gets an unclear message: {}",
+                second.stderr
+            );
+        }
+    }
     interrupt(&child);
     let run = wait_or_kill(child, PATIENCE, "coffer cp after Ctrl-C");
     assert_eq!(run.code, 130, "{}\n{}", run.stdout, run.stderr);
@@ -109,7 +118,7 @@ fn orphaned_upload_is_listed_kept_then_cleaned_up() {
         "2",
         "--json",
     ];
-    interrupt_upload(&c, &proxy, &args, 12 * MIB as u64);
+    interrupt_upload(&c, &proxy, &args, 12 * MIB as u64, true);
     proxy.set_rate(0);
     c.run_as(&name, &["stat", &url]).fails(1);
 
@@ -177,7 +186,7 @@ fn changed_file_is_not_resumed_from_stale_parts() {
         "2",
         "--json",
     ];
-    interrupt_upload(&c, &proxy, &args, 12 * MIB as u64);
+    interrupt_upload(&c, &proxy, &args, 12 * MIB as u64, false);
     proxy.set_rate(0);
     assert_eq!(transfers(&c, &name).len(), 1);
 

@@ -30,6 +30,20 @@ use crate::profile::ResolvedCredentials;
 use crate::region::RegionCache;
 use crate::store::{RegionInfo, RegionSource};
 
+/// The longest wait for the next bytes of an answer, unless
+/// `COFFER_READ_TIMEOUT_SECS` says otherwise (slow links, tests).
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// [`READ_TIMEOUT`], or `COFFER_READ_TIMEOUT_SECS` when it holds a whole number of
+/// seconds above zero.
+fn read_timeout() -> Duration {
+    std::env::var("COFFER_READ_TIMEOUT_SECS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|&secs| secs > 0)
+        .map_or(READ_TIMEOUT, Duration::from_secs)
+}
+
 /// The region used when nothing better is known, as the AWS tools do.
 pub const DEFAULT_REGION: &str = "us-east-1";
 
@@ -122,6 +136,11 @@ impl S3Store {
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(10))
+                    // A server that accepts and then says nothing: give up on the
+                    // read (RetryStore may try again) rather than hang forever. Long
+                    // transfers are unaffected: it bounds each wait for data, not the
+                    // whole request.
+                    .read_timeout(read_timeout())
                     .build(),
             )
             // Coffer asks for CRC32C itself where it wants one, and verifies downloads
