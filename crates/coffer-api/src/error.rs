@@ -35,6 +35,9 @@ pub enum ApiError {
     /// No such route or resource.
     #[error("{0}")]
     NotFound(String),
+    /// The request body is over the limit.
+    #[error("{0}")]
+    TooLarge(String),
 }
 
 impl From<CoreError> for ApiError {
@@ -56,6 +59,7 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Core(e) => (core_status(e), e.code()),
         }
     }

@@ -18,7 +18,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
         axum::Json::<T>::from_request(req, state)
             .await
             .map(|axum::Json(v)| Body(v))
-            .map_err(|e| ApiError::bad_request(format!("the JSON body: {}", e.body_text())))
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::TooLarge(format!("the JSON body is over {} bytes", crate::BODY_LIMIT))
+                } else {
+                    ApiError::bad_request(format!("the JSON body: {}", e.body_text()))
+                }
+            })
     }
 }
 

@@ -1,18 +1,34 @@
 //! The standalone HTTP listener: started and stopped at run time, shut down
-//! gracefully.
+//! gracefully, and closed to slow clients.
+//!
+//! The accept loop is hyper-util's, not `axum::serve`, because it needs a timer:
+//! a client gets [`HEADER_READ_TIMEOUT`] to send its request headers (a slow-loris
+//! client is dropped, others are served meanwhile), and headers are capped at
+//! [`MAX_HEADER_BYTES`] (431 beyond).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+/// How long a client may take to send its request headers.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most header bytes read before a request is refused.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// A running HTTP listener.
 #[derive(Debug)]
 pub struct Listener {
     addr: SocketAddr,
     shutdown: CancellationToken,
-    task: JoinHandle<std::io::Result<()>>,
+    task: JoinHandle<()>,
 }
 
 impl Listener {
@@ -25,7 +41,7 @@ impl Listener {
                 Ok(listener) => break listener,
                 Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && tries < 20 => {
                     tries += 1;
-                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => return Err(e),
             }
@@ -34,9 +50,41 @@ impl Listener {
         let shutdown = CancellationToken::new();
         let stopped = shutdown.clone();
         let task = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move { stopped.cancelled().await })
-                .await
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_READ_TIMEOUT)
+                .max_buf_size(MAX_HEADER_BYTES);
+            let graceful = GracefulShutdown::new();
+            loop {
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let stream = match accepted {
+                            Ok((stream, _)) => stream,
+                            Err(e) => {
+                                // Out of file descriptors and the like: wait, go on.
+                                tracing::warn!(error = %e, "accept failed");
+                                tokio::time::sleep(Duration::from_millis(50)).await;
+                                continue;
+                            }
+                        };
+                        let service = TowerToHyperService::new(router.clone());
+                        let connection = builder
+                            .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                            .into_owned();
+                        let connection = graceful.watch(connection);
+                        tokio::spawn(async move {
+                            if let Err(e) = connection.await {
+                                tracing::debug!(error = %e, "connection ended");
+                            }
+                        });
+                    }
+                    () = stopped.cancelled() => break,
+                }
+            }
+            drop(listener);
+            graceful.shutdown().await;
         });
         tracing::info!(%addr, "API listening");
         Ok(Listener {
@@ -55,20 +103,11 @@ impl Listener {
     /// background. (Safe to call from a request served by this very listener.)
     pub fn close(self) {
         self.shutdown.cancel();
-        let addr = self.addr;
-        tokio::spawn(async move {
-            if let Ok(Err(e)) = self.task.await {
-                tracing::warn!(%addr, error = %e, "listener stopped with an error");
-            }
-        });
     }
 
     /// Stops accepting connections at once, and waits for the requests in flight.
     pub async fn stop(self) -> std::io::Result<()> {
         self.shutdown.cancel();
-        match self.task.await {
-            Ok(result) => result,
-            Err(e) => Err(std::io::Error::other(e)),
-        }
+        self.task.await.map_err(std::io::Error::other)
     }
 }

@@ -145,6 +145,18 @@ fn token_is_required_and_never_in_the_url() {
     );
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["code"], "bad_request");
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(2 * MIB));
+    let (status, body) = s.call(
+        reqwest::Method::POST,
+        "/profiles/local/buckets",
+        Some(big.into_bytes()),
+    );
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (413, Some("too_large")),
+        "{body}"
+    );
     let (status, body) = s.json(reqwest::Method::GET, "/profiles/nobody/buckets", None);
     assert_eq!(
         (status, body["code"].as_str()),
