@@ -33,7 +33,8 @@ fn check_key(key: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn object_ref(bucket: &str, key: &str) -> ApiResult<ObjectRef> {
+/// A valid bucket name and key, as an object reference; else a 400.
+pub(crate) fn object_ref(bucket: &str, key: &str) -> ApiResult<ObjectRef> {
     validate_bucket_name(bucket)?;
     check_key(key)?;
     Ok(ObjectRef::new(bucket, key))
@@ -175,7 +176,6 @@ pub async fn upload(
         ..PutOptions::default()
     };
     let transfers = state.transfers(&profile)?;
-    let (tracker, id) = crate::routes::transfers::announce(&state, &profile, &object, "upload");
     let body = request_body
         .into_data_stream()
         .map_err(|e| CoreError::Network {
@@ -183,17 +183,17 @@ pub async fn upload(
             url: "the client".into(),
             cause: format!("the request body broke off: {e}"),
         });
-    let result = transfers
-        .upload_stream(body, &object, &options, &tracker)
-        .await;
-    crate::routes::transfers::finish(
-        &state,
-        (&tracker, id),
-        &profile,
-        &object,
-        result.as_ref().err(),
-    );
-    Ok(Json(result?))
+    let report =
+        crate::routes::transfers::tracked(&state, &profile, &object, "upload", |tracker| {
+            let (transfers, object, options) = (&transfers, &object, &options);
+            async move {
+                transfers
+                    .upload_stream(body, object, options, &tracker)
+                    .await
+            }
+        })
+        .await?;
+    Ok(Json(report))
 }
 
 /// Deletes one object.

@@ -14,19 +14,23 @@ use coffer_core::uri::validate_bucket_name;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::events::{Event, EventKind};
 use crate::extract::{Body, Params};
 use crate::state::ApiState;
 
-/// A tracker whose progress is published as events of one new transfer, and that
-/// transfer's id.
-pub fn announce(
+/// Runs one transfer with a tracker whose progress goes out as events of a new
+/// transfer id: `started`, then `progress`, then `done` or `failed` with the error.
+pub async fn tracked<T, Fut>(
     state: &ApiState,
     profile: &str,
     object: &ObjectRef,
     operation: &'static str,
-) -> (Tracker, String) {
+    work: impl FnOnce(Tracker) -> Fut,
+) -> coffer_core::Result<T>
+where
+    Fut: std::future::Future<Output = coffer_core::Result<T>>,
+{
     let id = uuid::Uuid::new_v4().simple().to_string();
     let event = {
         let (state, profile, object, id) = (
@@ -35,61 +39,35 @@ pub fn announce(
             object.clone(),
             id.clone(),
         );
-        move |kind: EventKind, progress: Option<Progress>| {
-            Event {
+        move |kind: EventKind, progress: Option<Progress>, error: Option<&CoreError>| {
+            state.publish(Event {
                 id: id.clone(),
                 kind,
                 profile: profile.clone(),
                 bucket: object.bucket.clone(),
                 key: object.key.clone(),
                 progress,
-                error: None,
-            }
-            .publish_to(&state)
+                error: error.map(|e| ErrorBody {
+                    code: e.code().to_string(),
+                    message: e.to_string(),
+                }),
+            })
         }
     };
-    event(EventKind::Started, None);
-    let tracker = Tracker::new(
-        operation,
-        Some(Arc::new(move |p: &Progress| {
-            event(EventKind::Progress, Some(p.clone()))
-        })),
-    );
-    (tracker, id)
-}
-
-/// Publishes the end of a transfer.
-pub fn finish(
-    state: &ApiState,
-    (tracker, id): (&Tracker, String),
-    profile: &str,
-    object: &ObjectRef,
-    error: Option<&CoreError>,
-) {
-    let progress = tracker.finish();
-    Event {
-        id,
-        kind: if error.is_some() {
-            EventKind::Failed
-        } else {
-            EventKind::Done
-        },
-        profile: profile.to_string(),
-        bucket: object.bucket.clone(),
-        key: object.key.clone(),
-        progress: Some(progress),
-        error: error.map(|e| ErrorBody {
-            code: e.code().to_string(),
-            message: e.to_string(),
-        }),
-    }
-    .publish_to(state);
-}
-
-impl Event {
-    fn publish_to(self, state: &ApiState) {
-        state.publish(self);
-    }
+    event(EventKind::Started, None, None);
+    let sink = {
+        let event = event.clone();
+        Arc::new(move |p: &Progress| event(EventKind::Progress, Some(p.clone()), None))
+    };
+    let tracker = Tracker::new(operation, Some(sink));
+    let result = work(tracker.clone()).await;
+    let kind = if result.is_err() {
+        EventKind::Failed
+    } else {
+        EventKind::Done
+    };
+    event(kind, Some(tracker.finish()), result.as_ref().err());
+    result
 }
 
 /// The unfinished, resumable uploads of a profile.
@@ -165,11 +143,7 @@ pub struct FileTransfer {
 }
 
 fn object_of(body: &FileTransfer) -> ApiResult<ObjectRef> {
-    validate_bucket_name(&body.bucket)?;
-    if body.key.is_empty() || body.key.len() > 1024 {
-        return Err(ApiError::bad_request("the key must be 1 to 1024 bytes"));
-    }
-    Ok(ObjectRef::new(&body.bucket, &body.key))
+    super::objects::object_ref(&body.bucket, &body.key)
 }
 
 /// Uploads a local file (resumable, like `coffer cp`).
@@ -187,18 +161,16 @@ pub async fn upload_file(
     let object = object_of(&body)?;
     let path = state.allowed_path(&body.path)?;
     let transfers = state.transfers(&profile)?;
-    let (tracker, id) = announce(&state, &profile, &object, "upload");
-    let result = transfers
-        .upload_file(&path, &object, &PutOptions::default(), &tracker)
-        .await;
-    finish(
-        &state,
-        (&tracker, id),
-        &profile,
-        &object,
-        result.as_ref().err(),
-    );
-    Ok(Json(result?))
+    let report = tracked(&state, &profile, &object, "upload", |tracker| {
+        let (transfers, object) = (&transfers, &object);
+        async move {
+            transfers
+                .upload_file(&path, object, &PutOptions::default(), &tracker)
+                .await
+        }
+    })
+    .await?;
+    Ok(Json(report))
 }
 
 /// Downloads an object to a local file (verified, then renamed into place).
@@ -216,14 +188,10 @@ pub async fn download_file(
     let object = object_of(&body)?;
     let path = state.allowed_path(&body.path)?;
     let transfers = state.transfers(&profile)?;
-    let (tracker, id) = announce(&state, &profile, &object, "download");
-    let result = transfers.download_object(&object, &path, &tracker).await;
-    finish(
-        &state,
-        (&tracker, id),
-        &profile,
-        &object,
-        result.as_ref().err(),
-    );
-    Ok(Json(result?))
+    let report = tracked(&state, &profile, &object, "download", |tracker| {
+        let (transfers, object) = (&transfers, &object);
+        async move { transfers.download_object(object, &path, &tracker).await }
+    })
+    .await?;
+    Ok(Json(report))
 }
