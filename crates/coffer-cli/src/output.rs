@@ -15,6 +15,15 @@ pub fn json<T: Serialize>(value: &T) -> Result<()> {
     Ok(())
 }
 
+/// Writes `bytes` to stdout at once (no line-by-line flushing).
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
 /// Bytes for people: "1.5 MiB".
 pub fn size(bytes: u64) -> String {
     bytesize::ByteSize(bytes).display().iec().to_string()

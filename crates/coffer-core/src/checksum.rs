@@ -4,6 +4,9 @@
 //! the concatenated bytes ([`combine`]), so parallel ranges can be checked against a
 //! full-object checksum without a second pass over the data.
 
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -12,6 +15,33 @@ use crate::store::{Checksum, ChecksumAlgorithm, ChecksumKind};
 /// The CRC32C of `data`, continuing from `crc` (start with 0).
 pub fn update(crc: u32, data: &[u8]) -> u32 {
     crc32c::crc32c_append(crc, data)
+}
+
+/// The CRC32C of `len` bytes of the file at `path` from `offset`, read `chunk` bytes at
+/// a time into one buffer. Fails if the file ends before the range does.
+pub fn of_file_range(path: &Path, offset: u64, len: u64, chunk: usize) -> std::io::Result<u32> {
+    let mut file = std::fs::File::open(path)?;
+    file.seek(SeekFrom::Start(offset))?;
+    let mut buf = vec![
+        0u8;
+        chunk
+            .max(1)
+            .min(usize::try_from(len).unwrap_or(usize::MAX).max(1))
+    ];
+    let (mut crc, mut left) = (0u32, len);
+    while left > 0 {
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = file.read(&mut buf[..want])?;
+        if n == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!("the file ended {left} bytes before the end of the part"),
+            ));
+        }
+        crc = update(crc, &buf[..n]);
+        left -= n as u64;
+    }
+    Ok(crc)
 }
 
 /// The CRC32C of `a ++ b`, from the CRCs of `a` and `b` and the length of `b`.
@@ -68,6 +98,23 @@ pub fn parse_header(algorithm: ChecksumAlgorithm, value: &str, declared: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_range_matches_the_bytes_and_refuses_a_short_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("data");
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&path, &data).expect("write");
+        for chunk in [1, 1000, 65_536, 1 << 20] {
+            assert_eq!(
+                of_file_range(&path, 1234, 50_000, chunk).expect("crc"),
+                update(0, &data[1234..51_234])
+            );
+        }
+        assert_eq!(of_file_range(&path, 100_000, 0, 10).expect("empty"), 0);
+        let short = of_file_range(&path, 90_000, 20_000, 4096).expect_err("short");
+        assert_eq!(short.kind(), std::io::ErrorKind::UnexpectedEof);
+    }
 
     #[test]
     fn known_vector() {

@@ -1,6 +1,8 @@
 //! `coffer ls`: buckets, one folder level, or a recursive listing. Pages are printed
 //! as they arrive; nothing holds the whole listing.
 
+use std::fmt::Write as _;
+
 use anyhow::Result;
 use coffer_core::store::{ListRequest, StoreExt};
 use futures::StreamExt;
@@ -40,20 +42,27 @@ pub async fn run(ctx: &Context, args: LsArgs) -> Result<()> {
         ListRequest::folder(&url.bucket, &url.key)
     };
     let mut pages = store.list_stream(request);
+    // One write per page: a recursive listing of a large bucket is 100,000s of lines,
+    // and a line-buffered stdout would make a system call for each.
+    let mut text = String::new();
     while let Some(page) = pages.next().await {
         let page = page?;
+        text.clear();
         for prefix in &page.common_prefixes {
             if args.json {
-                output::json(&json!({ "prefix": prefix }))?;
+                text.push_str(&serde_json::to_string(&json!({ "prefix": prefix }))?);
+                text.push('\n');
             } else {
-                println!("{:>19}  {:>12}  {prefix}", "", "PRE");
+                let _ = writeln!(text, "{:>19}  {:>12}  {prefix}", "", "PRE");
             }
         }
         for object in &page.objects {
             if args.json {
-                output::json(object)?;
+                text.push_str(&serde_json::to_string(object)?);
+                text.push('\n');
             } else {
-                println!(
+                let _ = writeln!(
+                    text,
                     "{}  {:>12}  {}",
                     date(object.last_modified),
                     object.size,
@@ -61,6 +70,7 @@ pub async fn run(ctx: &Context, args: LsArgs) -> Result<()> {
                 );
             }
         }
+        output::write_stdout(text.as_bytes())?;
     }
     Ok(())
 }

@@ -1,12 +1,11 @@
 //! Download one object: parallel ranged GETs written in place into a temp file beside
-//! the destination, checked (size, CRC32C), synced, then renamed over it. A failed or
+//! the destination, checked (size, CRC32C), then renamed over it. A failed or
 //! cancelled download leaves no partial file behind.
 
 use std::path::{Path, PathBuf};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
 use super::{Tracker, Transfers};
 use crate::checksum;
@@ -52,6 +51,83 @@ fn temp_path_for(dest: &Path) -> PathBuf {
         .unwrap_or_else(|| "download".into());
     let tmp = format!(".{name}.coffer-{}.part", uuid::Uuid::new_v4().simple());
     dest.with_file_name(tmp)
+}
+
+/// Bytes gathered before one write to the file: few large writes, run off the async
+/// threads, rather than one per network chunk.
+const WRITE_BLOCK: usize = 1024 * 1024;
+
+/// Writes one range of the temp file, in blocks of [`WRITE_BLOCK`], on the blocking
+/// pool. Memory: one block per range in flight.
+struct RangeWriter {
+    file: Option<std::fs::File>,
+    buf: Vec<u8>,
+    path: PathBuf,
+}
+
+impl RangeWriter {
+    async fn open(path: &Path, start: u64, len: u64) -> Result<Self> {
+        let owned = path.to_path_buf();
+        let file = blocking(path, move || {
+            use std::io::{Seek, SeekFrom};
+            let mut file = std::fs::OpenOptions::new().write(true).open(&owned)?;
+            file.seek(SeekFrom::Start(start))?;
+            Ok(file)
+        })
+        .await?;
+        Ok(RangeWriter {
+            file: Some(file),
+            buf: Vec::with_capacity(usize::try_from(len).unwrap_or(WRITE_BLOCK).min(WRITE_BLOCK)),
+            path: path.to_path_buf(),
+        })
+    }
+
+    async fn write(&mut self, chunk: &[u8]) -> Result<()> {
+        self.buf.extend_from_slice(chunk);
+        if self.buf.len() >= WRITE_BLOCK {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let (Some(mut file), buf) = (self.file.take(), std::mem::take(&mut self.buf)) else {
+            return Err(Error::io(
+                "cannot write",
+                &self.path,
+                std::io::Error::other("an earlier write failed"),
+            ));
+        };
+        let (file, mut buf) = blocking(&self.path, move || {
+            use std::io::Write;
+            file.write_all(&buf)?;
+            Ok((file, buf))
+        })
+        .await?;
+        buf.clear();
+        self.file = Some(file);
+        self.buf = buf;
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<()> {
+        self.flush().await
+    }
+}
+
+/// Runs file work on the blocking pool; errors name `path`.
+async fn blocking<T: Send + 'static>(
+    path: &Path,
+    work: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(std::io::Error::other)
+        .and_then(|r| r)
+        .map_err(|e| Error::io("cannot write", path, e))
 }
 
 /// A range's result: where it starts, its length and its CRC32C.
@@ -171,15 +247,11 @@ impl Transfers {
             _ => "size".to_string(),
         };
 
-        let file = tokio::fs::OpenOptions::new()
-            .write(true)
-            .open(&temp.path)
-            .await
-            .map_err(|e| Error::io("cannot write", &temp.path, e))?;
-        file.sync_all()
-            .await
-            .map_err(|e| Error::io("cannot write", &temp.path, e))?;
-        drop(file);
+        // No fsync before the rename, as s5cmd, rclone and the aws-cli: the rename
+        // already guarantees that a failed, cancelled or killed download never leaves
+        // a partial file under the real name, and the bytes are still on the server.
+        // An fsync per file cost 0.4 ms per small file and a full writeback of a large
+        // one (docs/BENCHMARKS.md).
         tokio::fs::rename(&temp.path, dest)
             .await
             .map_err(|e| Error::io("cannot write", dest, e))?;
@@ -226,14 +298,7 @@ impl Transfers {
                             ),
                         });
                     }
-                    let mut file = tokio::fs::OpenOptions::new()
-                        .write(true)
-                        .open(temp)
-                        .await
-                        .map_err(|e| Error::io("cannot write", temp, e))?;
-                    file.seek(std::io::SeekFrom::Start(start))
-                        .await
-                        .map_err(|e| Error::io("cannot write", temp, e))?;
+                    let mut out = RangeWriter::open(temp, start, len).await?;
                     let mut crc = 0u32;
                     let mut got = 0u64;
                     while let Some(chunk) = object.body.next().await {
@@ -247,15 +312,11 @@ impl Transfers {
                             });
                         }
                         crc = checksum::update(crc, &chunk);
-                        file.write_all(&chunk)
-                            .await
-                            .map_err(|e| Error::io("cannot write", temp, e))?;
+                        out.write(&chunk).await?;
                         tracker.add_bytes(chunk.len() as u64);
                         moved += chunk.len() as u64;
                     }
-                    file.flush()
-                        .await
-                        .map_err(|e| Error::io("cannot write", temp, e))?;
+                    out.finish().await?;
                     Ok((
                         Piece {
                             start,

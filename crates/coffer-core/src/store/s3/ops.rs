@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
-use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{
     BucketLocationConstraint, ChecksumAlgorithm as SdkChecksumAlgorithm, ChecksumMode,
     ChecksumType, CompletedMultipartUpload, CompletedPart as SdkCompletedPart,
@@ -25,48 +25,48 @@ use crate::store::{
 
 const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 
-/// The bytes of a body, in memory, with their CRC32C.
+/// How many bytes of a file are read at a time, to checksum it and to send it.
+const FILE_CHUNK: usize = 512 * 1024;
+
+/// The CRC32C of a body, computed before it is sent.
 ///
-/// A file range is read once, and its CRC32C computed on the way (hardware CRC32C, far
-/// faster than the disk). Memory is the part size per request in flight, which is
-/// what the transfer layer bounds, and a retry resends the same bytes without reading
-/// the file again.
-///
-/// The checksum goes in the `x-amz-checksum-crc32c` header rather than in an
-/// aws-chunked trailer: Garage 2.5 refuses trailers on UploadPart ("Requested checksum
-/// verification without providing checksum") and moto stores a wrong checksum for
-/// them, while every server checks the header.
-async fn load_body(body: Body) -> Result<(Bytes, u32)> {
+/// The checksum goes in the `x-amz-checksum-crc32c` header, which every server checks,
+/// rather than in an aws-chunked trailer: Garage 2.5 refuses trailers on UploadPart
+/// ("Requested checksum verification without providing checksum") and moto stores a
+/// wrong checksum for them. A header must be known before the body, so a file range
+/// is read once to checksum it (hardware CRC32C, a few GB/s, with one reused buffer)
+/// and streamed from the page cache when sent: memory stays at a few chunks per
+/// request whatever the part size, and the server still verifies every byte.
+async fn body_crc(body: &Body) -> Result<u32> {
     match body {
-        Body::Bytes(bytes) => {
-            let crc = checksum::update(0, &bytes);
-            Ok((bytes, crc))
-        }
+        Body::Bytes(bytes) => Ok(checksum::update(0, bytes)),
         Body::File { path, offset, len } => {
+            let (path, offset, len) = (path.clone(), *offset, *len);
             let shown = path.clone();
             tokio::task::spawn_blocking(move || {
-                use std::io::{Read, Seek, SeekFrom};
-                let read = || -> std::io::Result<Vec<u8>> {
-                    let mut file = std::fs::File::open(&path)?;
-                    file.seek(SeekFrom::Start(offset))?;
-                    let len = usize::try_from(len).map_err(std::io::Error::other)?;
-                    let mut buf = Vec::with_capacity(len);
-                    file.take(len as u64).read_to_end(&mut buf)?;
-                    if buf.len() != len {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::UnexpectedEof,
-                            format!("the file ended after {} of {len} bytes", buf.len()),
-                        ));
-                    }
-                    Ok(buf)
-                };
-                let buf = read().map_err(|e| Error::io("cannot read", &path, e))?;
-                let crc = checksum::update(0, &buf);
-                Ok((Bytes::from(buf), crc))
+                checksum::of_file_range(&path, offset, len, FILE_CHUNK)
+                    .map_err(|e| Error::io("cannot read", &path, e))
             })
             .await
             .map_err(|e| Error::io("cannot read", shown, std::io::Error::other(e)))?
         }
+    }
+}
+
+/// The SDK stream of a body. File ranges are read chunk by chunk as the request goes
+/// out; nothing is held whole in memory. Such bodies are sent with an unsigned payload
+/// (the signed CRC32C header covers their integrity).
+async fn byte_stream(body: &Body) -> Result<ByteStream> {
+    match body {
+        Body::Bytes(bytes) => Ok(ByteStream::from(bytes.clone())),
+        Body::File { path, offset, len } => ByteStream::read_from()
+            .path(path)
+            .offset(*offset)
+            .length(Length::Exact(*len))
+            .buffer_size(FILE_CHUNK)
+            .build()
+            .await
+            .map_err(|e| Error::io("cannot read", path, std::io::Error::other(e))),
     }
 }
 
@@ -371,17 +371,18 @@ impl Store for S3Store {
         body: Body,
         options: &PutOptions,
     ) -> Result<PutResult> {
-        let (bytes, crc) = load_body(body).await?;
+        let size = body.len();
+        let crc = body_crc(&body).await?;
+        let body = &body;
         let out = self
             .with_bucket(bucket, |client| {
-                let bytes = bytes.clone();
                 async move {
                     client
                         .put_object()
                         .bucket(bucket)
                         .key(key)
-                        .content_length(bytes.len() as i64)
-                        .body(ByteStream::from(bytes))
+                        .content_length(size as i64)
+                        .body(byte_stream(body).await?)
                         .set_content_type(options.content_type.clone())
                         .set_cache_control(options.cache_control.clone())
                         .set_storage_class(options.storage_class.as_deref().map(storage_class))
@@ -393,6 +394,10 @@ impl Store for S3Store {
                             options.checksum.then_some(SdkChecksumAlgorithm::Crc32C),
                         )
                         .set_checksum_crc32_c(options.checksum.then(|| checksum::encode(crc)))
+                        // The CRC32C header (signed) covers the body: no SHA-256 pass
+                        // over it on either side.
+                        .customize()
+                        .disable_payload_signing()
                         .send()
                         .await
                         .map_err(|e| self.err(e, Target::object(bucket, key)))
@@ -454,25 +459,25 @@ impl Store for S3Store {
         body: Body,
     ) -> Result<CompletedPart> {
         let size = body.len();
-        let (bytes, crc) = load_body(body).await?;
+        let crc = body_crc(&body).await?;
+        let body = &body;
         let out = self
-            .with_bucket(&upload.bucket, |client| {
-                let bytes = bytes.clone();
-                async move {
-                    client
-                        .upload_part()
-                        .bucket(&upload.bucket)
-                        .key(&upload.key)
-                        .upload_id(&upload.upload_id)
-                        .part_number(part_number as i32)
-                        .content_length(size as i64)
-                        .body(ByteStream::from(bytes))
-                        .checksum_algorithm(SdkChecksumAlgorithm::Crc32C)
-                        .checksum_crc32_c(checksum::encode(crc))
-                        .send()
-                        .await
-                        .map_err(|e| self.upload_err(e, upload))
-                }
+            .with_bucket(&upload.bucket, |client| async move {
+                client
+                    .upload_part()
+                    .bucket(&upload.bucket)
+                    .key(&upload.key)
+                    .upload_id(&upload.upload_id)
+                    .part_number(part_number as i32)
+                    .content_length(size as i64)
+                    .body(byte_stream(body).await?)
+                    .checksum_algorithm(SdkChecksumAlgorithm::Crc32C)
+                    .checksum_crc32_c(checksum::encode(crc))
+                    .customize()
+                    .disable_payload_signing()
+                    .send()
+                    .await
+                    .map_err(|e| self.upload_err(e, upload))
             })
             .await?;
         Ok(CompletedPart {
