@@ -18,7 +18,8 @@
 #
 # Peer settings: s5cmd defaults (256 workers; 50 MB parts, 5 at a time); rclone with
 # --transfers 32 for many files and 8 streams for one; aws-cli defaults (10 requests).
-# Coffer: part 8 MiB, concurrency 8 for one file, 32 for many files.
+# Coffer: part 8 MiB, concurrency 8 for one file, 128 for many files (Garage answers a
+# small GET 40 ms late: Nagle against delayed ACK; only many requests in flight hide it).
 # Not part of CI's pass/fail: time is never asserted.
 set -euo pipefail
 
@@ -32,7 +33,7 @@ HUGE_MIB="${HUGE_MIB:-8192}"
 LIST_OBJECTS="${LIST_OBJECTS:-100000}"
 PART="${PART:-8MiB}"
 CONCURRENCY="${CONCURRENCY:-8}"
-SMALL_CONCURRENCY="${SMALL_CONCURRENCY:-32}"
+SMALL_CONCURRENCY="${SMALL_CONCURRENCY:-128}"
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -54,9 +55,18 @@ coffer_bin="$target/coffer"
 ceiling_bin="$target/coffer-ceiling"
 
 work="$(mktemp -d /var/tmp/coffer-bench.XXXXXX)"
+# Downloads land on tmpfs when there is room: on ext4, creating thousands of files
+# right after deleting thousands (the previous run's) costs every tool alike, in the
+# kernel (ext4 skips recently freed inodes: `recently_deleted`, docs/BENCHMARKS.md),
+# and buries the difference between the tools. DOWNLOAD_DIR=/var/tmp measures on disk.
+download_root="${DOWNLOAD_DIR:-/dev/shm}"
+if [[ ! -d "$download_root" || "$(df -Pm "$download_root" | awk 'NR==2 {print $4}')" -lt $((BIG_MIB + 1024)) ]]; then
+    download_root=/var/tmp
+fi
+down="$(mktemp -d "$download_root/coffer-bench-down.XXXXXX")"
 cleanup() {
     [[ -n "${KIT_PID:-}" ]] && kill "$KIT_PID" 2>/dev/null || true
-    rm -rf "$work"
+    rm -rf "$work" "$down"
 }
 trap cleanup EXIT
 
@@ -137,7 +147,7 @@ table() {
 
 # --- P1: many small files -------------------------------------------------------------
 p1() {
-    local src="$work/small" dl="$work/small-down"
+    local src="$work/small" dl="$down/small"
     log "P1: generating $SMALL_FILES files of $SMALL_KIB KiB"
     mkdir -p "$src"
     generate "$((SMALL_FILES * SMALL_KIB * 1024))" "$work/small.blob"
@@ -178,7 +188,7 @@ p2() {
     # Garage keeps the blocks of deleted objects for a while and does not write a block
     # it already has: every run gets bytes of its own (same size, another seed), or
     # whoever shares the block boundaries of an earlier run would be helped.
-    local dl="$work/big-down.bin"
+    local dl="$down/big.bin"
     for round in $(seq 1 "$ROUNDS"); do
         log "P2 round $round: raw ceiling"
         generate "$((BIG_MIB * 1024 * 1024))" "$big" "-$round-ceiling"
@@ -272,7 +282,7 @@ echo "## Transfer benchmark: single-node Garage on loopback"
 echo
 echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr). Medians of $ROUNDS rounds (P3: $P3_ROUNDS), tools in turn."
 echo "Versions: $("$coffer_bin" --version), s5cmd $(s5cmd version 2>/dev/null | head -1), $(rclone version 2>/dev/null | head -1), $(aws --version 2>&1 | cut -d' ' -f1), $("$HOME/.cargo/bin/garage" --version 2>/dev/null | head -1 | cut -d' ' -f1-2)."
-echo "Coffer: part $PART, concurrency $CONCURRENCY (one file), $SMALL_CONCURRENCY (many files)."
+echo "Coffer: part $PART, concurrency $CONCURRENCY (one file), $SMALL_CONCURRENCY (many files). Sources on $(df -PT "$work" | awk 'NR==2 {print $2}'), downloads to $download_root ($(df -PT "$down" | awk 'NR==2 {print $2}'))."
 echo
 for case in $CASES; do
     case "$case" in
