@@ -35,7 +35,7 @@ fn peak_rss(c: &Coffer, args: &[&str]) -> (Run, u64) {
             None => cmd.env_remove(key),
         };
     }
-    let run = Run::from(cmd.output().expect("run coffer under /usr/bin/time"));
+    let run = Run::of(cmd.output().expect("run coffer under /usr/bin/time"));
     let text = std::fs::read_to_string(&report).expect("/usr/bin/time's report");
     let kib: u64 = text
         .lines()

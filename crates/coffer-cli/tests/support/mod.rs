@@ -23,6 +23,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// The run that `output` describes.
+    pub fn of(output: Output) -> Run {
+        Run::from(output)
+    }
+
     fn from(output: Output) -> Run {
         Run {
             code: output.status.code().unwrap_or(-1),
