@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 
-use super::{Tracker, Transfers};
+use super::{SMALL_OBJECT, Tracker, Transfers};
 use crate::checksum;
 use crate::error::{Error, Result};
 use crate::store::{ByteRange, Checksum, ChecksumAlgorithm, ChecksumKind, ObjectRef};
@@ -341,52 +341,55 @@ impl Transfers {
         loop {
             attempt += 1;
             let mut moved = 0u64;
-            let result = self
-                .with_permit(async {
-                    let mut object = self
-                        .store
-                        .get(&source.bucket, &source.key, range.filter(|_| size > 0))
-                        .await?;
-                    if object.total_size != size {
+            let work = async {
+                let mut object = self
+                    .store
+                    .get(&source.bucket, &source.key, range.filter(|_| size > 0))
+                    .await?;
+                if object.total_size != size {
+                    return Err(Error::IntegrityMismatch {
+                        bucket: source.bucket.clone(),
+                        key: source.key.clone(),
+                        what: format!(
+                            "the object changed during the download (size {size} → {})",
+                            object.total_size
+                        ),
+                    });
+                }
+                let mut out = RangeWriter::open(temp, start, range.is_none()).await?;
+                let mut crc = 0u32;
+                let mut got = 0u64;
+                while let Some(chunk) = object.body.next().await {
+                    let chunk = chunk?;
+                    got += chunk.len() as u64;
+                    if got > len {
                         return Err(Error::IntegrityMismatch {
                             bucket: source.bucket.clone(),
                             key: source.key.clone(),
-                            what: format!(
-                                "the object changed during the download (size {size} → {})",
-                                object.total_size
-                            ),
+                            what: format!("the server sent more than the {len} bytes asked"),
                         });
                     }
-                    let mut out = RangeWriter::open(temp, start, range.is_none()).await?;
-                    let mut crc = 0u32;
-                    let mut got = 0u64;
-                    while let Some(chunk) = object.body.next().await {
-                        let chunk = chunk?;
-                        got += chunk.len() as u64;
-                        if got > len {
-                            return Err(Error::IntegrityMismatch {
-                                bucket: source.bucket.clone(),
-                                key: source.key.clone(),
-                                what: format!("the server sent more than the {len} bytes asked"),
-                            });
-                        }
-                        crc = checksum::update(crc, &chunk);
-                        let n = chunk.len() as u64;
-                        out.write(chunk).await?;
-                        tracker.add_bytes(n);
-                        moved += n;
-                    }
-                    out.finish().await?;
-                    Ok((
-                        Piece {
-                            start,
-                            len: got,
-                            crc,
-                        },
-                        object.checksum.take(),
-                    ))
-                })
-                .await;
+                    crc = checksum::update(crc, &chunk);
+                    let n = chunk.len() as u64;
+                    out.write(chunk).await?;
+                    tracker.add_bytes(n);
+                    moved += n;
+                }
+                out.finish().await?;
+                Ok((
+                    Piece {
+                        start,
+                        len: got,
+                        crc,
+                    },
+                    object.checksum.take(),
+                ))
+            };
+            let result = if len <= SMALL_OBJECT {
+                self.with_small_permit(work).await
+            } else {
+                self.with_permit(work).await
+            };
             match result {
                 Err(e) if e.is_retryable() && attempt < RANGE_ATTEMPTS => {
                     tracing::debug!(key = %source.key, attempt, error = %e, "retrying a range");

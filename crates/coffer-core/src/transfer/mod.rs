@@ -56,6 +56,15 @@ pub const MIN_PART_SIZE: u64 = 5 * MIB;
 pub const MAX_PART_SIZE: u64 = 5 * 1024 * MIB;
 /// The most parts a multipart upload may have.
 pub const MAX_PARTS: u64 = 10_000;
+/// Files and objects up to this size are "small": one request each, holding at most
+/// this much memory, so many more of them may be in flight than the configured
+/// concurrency (which bounds the requests of larger ones).
+pub const SMALL_OBJECT: u64 = 256 * 1024;
+/// How many requests for small files or objects may be in flight at once (at most
+/// 64 MiB of memory). A server spends tens of milliseconds on each (Garage: a block
+/// file and sqlite rows per PUT; a GET answered 40 ms late, Nagle against delayed
+/// ACK), so only many requests at once keep it busy; see docs/BENCHMARKS.md.
+pub const SMALL_IN_FLIGHT: usize = 256;
 
 /// How transfers are cut up and how many requests run at once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +124,7 @@ pub struct Transfers {
     profile: String,
     config: TransferConfig,
     permits: Arc<Semaphore>,
+    small_permits: Arc<Semaphore>,
     cancel: CancellationToken,
     db_writes: Arc<tokio::sync::Mutex<()>>,
 }
@@ -133,6 +143,7 @@ impl Transfers {
             db,
             profile: profile.into(),
             permits: Arc::new(Semaphore::new(config.concurrency)),
+            small_permits: Arc::new(Semaphore::new(SMALL_IN_FLIGHT.max(config.concurrency))),
             config,
             cancel: CancellationToken::new(),
             db_writes: Arc::default(),
@@ -176,8 +187,22 @@ impl Transfers {
 
     /// Runs `work` holding one request permit, unless cancelled first.
     async fn with_permit<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
+        self.holding(&self.permits, work).await
+    }
+
+    /// Runs `work` (a PUT or GET of at most [`SMALL_OBJECT`] bytes) holding one of the
+    /// [`SMALL_IN_FLIGHT`] small-request permits, unless cancelled first.
+    async fn with_small_permit<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
+        self.holding(&self.small_permits, work).await
+    }
+
+    async fn holding<T>(
+        &self,
+        permits: &Semaphore,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
         let _permit = tokio::select! {
-            permit = self.permits.acquire() => permit.map_err(|_| Error::Cancelled("shutting down".into()))?,
+            permit = permits.acquire() => permit.map_err(|_| Error::Cancelled("shutting down".into()))?,
             () = self.cancel.cancelled() => return Err(Error::Cancelled("the resume state was kept".into())),
         };
         tokio::select! {

@@ -6,15 +6,19 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::resume::{ResumeRecord, record_key};
-use super::{Tracker, Transfers};
+use super::{SMALL_OBJECT, Tracker, Transfers};
 use crate::error::{Error, Result};
 use crate::store::{Body, Checksum, ObjectRef, PutOptions, UploadRef};
+
+/// How often the resume record of a multipart upload is saved while parts go out.
+const RECORD_EVERY: Duration = Duration::from_secs(1);
 
 /// What an upload did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -142,28 +146,31 @@ impl Transfers {
         options: &PutOptions,
         tracker: &Tracker,
     ) -> Result<UploadReport> {
-        let result = self
-            .with_permit(async {
-                let bytes = tokio::fs::read(path)
-                    .await
-                    .map_err(|e| Error::io("cannot read", path, e))?;
-                if bytes.len() as u64 != fp.size {
-                    return Err(Error::FileChanged {
-                        path: path.to_path_buf(),
-                        what: format!("size {} → {} bytes", fp.size, bytes.len()),
-                    });
-                }
-                check_unchanged(path, fp)?;
-                self.store
-                    .put(
-                        &target.bucket,
-                        &target.key,
-                        Body::Bytes(bytes.into()),
-                        options,
-                    )
-                    .await
-            })
-            .await?;
+        let work = async {
+            let bytes = tokio::fs::read(path)
+                .await
+                .map_err(|e| Error::io("cannot read", path, e))?;
+            if bytes.len() as u64 != fp.size {
+                return Err(Error::FileChanged {
+                    path: path.to_path_buf(),
+                    what: format!("size {} → {} bytes", fp.size, bytes.len()),
+                });
+            }
+            check_unchanged(path, fp)?;
+            self.store
+                .put(
+                    &target.bucket,
+                    &target.key,
+                    Body::Bytes(bytes.into()),
+                    options,
+                )
+                .await
+        };
+        let result = if fp.size <= SMALL_OBJECT {
+            self.with_small_permit(work).await?
+        } else {
+            self.with_permit(work).await?
+        };
         tracker.add_bytes(fp.size);
         Ok(UploadReport {
             bucket: target.bucket.clone(),
@@ -272,7 +279,7 @@ impl Transfers {
         let done: HashSet<u32> = record.parts.iter().map(|p| p.part_number).collect();
         let total = record.total_parts() as u32;
         let todo: Vec<u32> = (1..=total).filter(|n| !done.contains(n)).collect();
-        let record = tokio::sync::Mutex::new(record);
+        let record = tokio::sync::Mutex::new((record, Instant::now()));
 
         let sent = stream::iter(todo)
             .map(Ok)
@@ -292,12 +299,28 @@ impl Transfers {
                         .with_permit(self.store.upload_part(upload, number, body))
                         .await?;
                     tracker.add_bytes(len);
-                    let mut record = record.lock().await;
+                    // The record is saved at most once per RECORD_EVERY (and once
+                    // more below, however the loop ends): rewriting it after every
+                    // part made the work grow with the square of the part count. A
+                    // hard kill re-sends at most that much.
+                    let mut guard = record.lock().await;
+                    let (record, saved) = &mut *guard;
                     record.parts.push(part);
-                    self.save_record(id, &record).await
+                    if saved.elapsed() >= RECORD_EVERY {
+                        *saved = Instant::now();
+                        self.save_record(id, record).await?;
+                    }
+                    Ok(())
                 }
             })
             .await;
+        let (record, _) = record.into_inner();
+        if !matches!(
+            sent,
+            Err(Error::FileChanged { .. } | Error::NoSuchUpload { .. })
+        ) {
+            self.save_record(&id, &record).await?;
+        }
         match sent {
             Ok(()) => {}
             Err(e @ Error::FileChanged { .. }) => {
@@ -318,7 +341,7 @@ impl Transfers {
             return Err(e);
         }
         self.check_cancelled()?;
-        let mut parts = record.into_inner().parts;
+        let mut parts = record.parts;
         parts.sort_by_key(|p| p.part_number);
         let result = match self.store.complete_multipart(&upload, &parts).await {
             Ok(result) => result,
