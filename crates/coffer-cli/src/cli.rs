@@ -168,7 +168,8 @@ pub struct TuneArgs {
     /// Multipart part size (and ranged GET size), e.g. 8MiB.
     #[arg(long, default_value = "8MiB", value_parser = parse_size)]
     pub part_size: u64,
-    /// Requests in flight at once.
+    /// Requests in flight at once for parts, ranges and files over 256 KiB (smaller
+    /// files and objects go up to 256 at once).
     #[arg(long, default_value_t = 8)]
     pub concurrency: usize,
 }

@@ -12,9 +12,11 @@
 //! - [`delete`](Transfers::delete_prefix) in batches of 1,000;
 //! - [`cleanup`](Transfers::cleanup) of orphaned multipart uploads.
 //!
-//! Every operation reports through a [`Tracker`], honours a cancellation token (Ctrl-C,
-//! shutdown), and bounds the requests in flight with one semaphore, so memory is
-//! bounded by part size × concurrency whatever the size of the files.
+//! Every operation reports through a [`Tracker`] and honours a cancellation token
+//! (Ctrl-C, shutdown). Requests in flight are bounded by two semaphores: `concurrency`
+//! for parts, ranges and larger files, and [`SMALL_IN_FLIGHT`] for files and objects of
+//! at most [`SMALL_OBJECT`] bytes. File parts stream from disk and downloads are
+//! written a MiB at a time, so memory stays flat whatever the size of the files.
 
 mod cleanup;
 mod copy;
@@ -71,7 +73,8 @@ pub const SMALL_IN_FLIGHT: usize = 256;
 pub struct TransferConfig {
     /// Size of multipart parts and of ranged GETs.
     pub part_size: u64,
-    /// Requests in flight at once, over all files of an operation.
+    /// Requests in flight at once, over all files of an operation (requests for small
+    /// files and objects have [`SMALL_IN_FLIGHT`] of their own).
     pub concurrency: usize,
     /// Files larger than this go multipart; smaller ones are one PUT.
     pub multipart_threshold: u64,
