@@ -9,7 +9,7 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
 
-use super::{SMALL_OBJECT, Tracker, Transfers};
+use super::{Tracker, Transfers};
 use crate::checksum;
 use crate::error::{Error, Result};
 use crate::store::{ByteRange, Checksum, ChecksumAlgorithm, ChecksumKind, ObjectRef};
@@ -128,8 +128,7 @@ impl RangeWriter {
         if self.chunks.is_empty() {
             return Ok(());
         }
-        let (Some(mut file), mut chunks) = (self.file.take(), std::mem::take(&mut self.chunks))
-        else {
+        let (Some(mut file), chunks) = (self.file.take(), std::mem::take(&mut self.chunks)) else {
             return Err(Error::io(
                 "cannot write",
                 &self.path,
@@ -139,7 +138,6 @@ impl RangeWriter {
         let _turn = self.writing.lock().await;
         let (file, mut chunks) = blocking(&self.path, move || {
             write_all_chunks(&mut file, &chunks)?;
-            chunks.clear();
             Ok((file, chunks))
         })
         .await?;
@@ -385,11 +383,7 @@ impl Transfers {
                     object.checksum.take(),
                 ))
             };
-            let result = if len <= SMALL_OBJECT {
-                self.with_small_permit(work).await
-            } else {
-                self.with_permit(work).await
-            };
+            let result = self.with_permit_for(len, work).await;
             match result {
                 Err(e) if e.is_retryable() && attempt < RANGE_ATTEMPTS => {
                     tracing::debug!(key = %source.key, attempt, error = %e, "retrying a range");

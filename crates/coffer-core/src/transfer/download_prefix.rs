@@ -5,11 +5,10 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use futures::{StreamExt, stream};
-use tokio::sync::Semaphore;
 
 use super::keys::{as_folder, local_path_for_key};
 use super::upload_dir::BatchReport;
-use super::{SMALL_IN_FLIGHT, SMALL_OBJECT, Tracker, Transfers, batch_result};
+use super::{Tracker, Transfers, batch_result};
 use crate::error::{Error, Result};
 use crate::store::{ListRequest, ObjectRef, StoreExt};
 
@@ -44,11 +43,11 @@ impl Transfers {
             });
         // Up to SMALL_IN_FLIGHT small objects at once; larger ones start `concurrency`
         // at a time (their ranges then share the request permits).
-        let large = Semaphore::new(self.config.concurrency);
+        let gate = self.batch_gate();
         objects
-            .for_each_concurrent(SMALL_IN_FLIGHT.max(self.config.concurrency), |object| {
-                let (errors, report, total, prefix, large) =
-                    (&errors, &report, &total, &prefix, &large);
+            .for_each_concurrent(self.batch_width(), |object| {
+                let (errors, report, total, prefix, gate) =
+                    (&errors, &report, &total, &prefix, &gate);
                 async move {
                     *total.lock().unwrap_or_else(|p| p.into_inner()) += 1;
                     if self.cancel.is_cancelled() {
@@ -67,16 +66,7 @@ impl Transfers {
                             return Ok(0);
                         }
                         let path = local_path_for_key(dest, relative)?;
-                        let _turn = if object.size > SMALL_OBJECT {
-                            Some(
-                                large
-                                    .acquire()
-                                    .await
-                                    .map_err(|_| Error::Cancelled("shutting down".into()))?,
-                            )
-                        } else {
-                            None
-                        };
+                        let _turn = gate.turn(object.size).await?;
                         let source = ObjectRef::new(bucket, object.key.clone());
                         self.fetch_object(&source, object.size, None, &path, tracker)
                             .await

@@ -193,10 +193,30 @@ impl Transfers {
         self.holding(&self.permits, work).await
     }
 
-    /// Runs `work` (a PUT or GET of at most [`SMALL_OBJECT`] bytes) holding one of the
-    /// [`SMALL_IN_FLIGHT`] small-request permits, unless cancelled first.
-    async fn with_small_permit<T>(&self, work: impl Future<Output = Result<T>>) -> Result<T> {
-        self.holding(&self.small_permits, work).await
+    /// Runs `work`, one request moving `size` bytes, holding a permit of its lane:
+    /// one of the [`SMALL_IN_FLIGHT`] small-request permits up to [`SMALL_OBJECT`]
+    /// bytes, else one of the `concurrency` permits. Unless cancelled first.
+    async fn with_permit_for<T>(
+        &self,
+        size: u64,
+        work: impl Future<Output = Result<T>>,
+    ) -> Result<T> {
+        if size <= SMALL_OBJECT {
+            self.holding(&self.small_permits, work).await
+        } else {
+            self.holding(&self.permits, work).await
+        }
+    }
+
+    /// How many items of a batch (a folder, a prefix) are started at once: small ones
+    /// fill the small lane; larger ones then wait for a [`BatchGate`] turn.
+    fn batch_width(&self) -> usize {
+        SMALL_IN_FLIGHT.max(self.config.concurrency)
+    }
+
+    /// The gate that lets larger items of a batch start `concurrency` at a time.
+    fn batch_gate(&self) -> BatchGate {
+        BatchGate(Semaphore::new(self.config.concurrency))
     }
 
     async fn holding<T>(
@@ -212,6 +232,25 @@ impl Transfers {
             result = work => result,
             () = self.cancel.cancelled() => Err(Error::Cancelled("the resume state was kept".into())),
         }
+    }
+}
+
+/// Lets the items of a batch larger than [`SMALL_OBJECT`] start `concurrency` at a
+/// time (their parts or ranges then share the request permits); small items pass.
+struct BatchGate(Semaphore);
+
+impl BatchGate {
+    /// A turn for an item of `size` bytes, held until the item is done (`None` for a
+    /// small one).
+    async fn turn(&self, size: u64) -> Result<Option<tokio::sync::SemaphorePermit<'_>>> {
+        if size <= SMALL_OBJECT {
+            return Ok(None);
+        }
+        self.0
+            .acquire()
+            .await
+            .map(Some)
+            .map_err(|_| Error::Cancelled("shutting down".into()))
     }
 }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::resume::{ResumeRecord, record_key};
-use super::{SMALL_OBJECT, Tracker, Transfers};
+use super::{Tracker, Transfers};
 use crate::error::{Error, Result};
 use crate::store::{Body, Checksum, ObjectRef, PutOptions, UploadRef};
 
@@ -166,11 +166,7 @@ impl Transfers {
                 )
                 .await
         };
-        let result = if fp.size <= SMALL_OBJECT {
-            self.with_small_permit(work).await?
-        } else {
-            self.with_permit(work).await?
-        };
+        let result = self.with_permit_for(fp.size, work).await?;
         tracker.add_bytes(fp.size);
         Ok(UploadReport {
             bucket: target.bucket.clone(),

@@ -6,11 +6,10 @@ use std::sync::Mutex;
 
 use futures::{StreamExt, stream};
 use serde::Serialize;
-use tokio::sync::Semaphore;
 
 use super::keys::join_key;
 use super::upload::fingerprint;
-use super::{SMALL_IN_FLIGHT, SMALL_OBJECT, Tracker, Transfers, batch_result};
+use super::{Tracker, Transfers, batch_result};
 use crate::error::{Error, Result};
 use crate::store::{ObjectRef, PutOptions};
 
@@ -74,10 +73,10 @@ impl Transfers {
         let total = Mutex::new(0usize);
         // Up to SMALL_IN_FLIGHT small files at once; larger ones start `concurrency`
         // at a time (their parts then share the request permits).
-        let large = Semaphore::new(self.config.concurrency);
+        let gate = self.batch_gate();
         stream::iter(walk(dir))
-            .for_each_concurrent(SMALL_IN_FLIGHT.max(self.config.concurrency), |entry| {
-                let (errors, report, total, large) = (&errors, &report, &total, &large);
+            .for_each_concurrent(self.batch_width(), |entry| {
+                let (errors, report, total, gate) = (&errors, &report, &total, &gate);
                 async move {
                     *total.lock().unwrap_or_else(|p| p.into_inner()) += 1;
                     if self.cancel.is_cancelled() {
@@ -87,16 +86,7 @@ impl Transfers {
                         let (path, relative) = entry?;
                         let key = join_key(prefix, &relative)?;
                         let fp = fingerprint(&path)?;
-                        let _turn = if fp.size > SMALL_OBJECT {
-                            Some(
-                                large
-                                    .acquire()
-                                    .await
-                                    .map_err(|_| Error::Cancelled("shutting down".into()))?,
-                            )
-                        } else {
-                            None
-                        };
+                        let _turn = gate.turn(fp.size).await?;
                         let target = ObjectRef::new(bucket, key);
                         self.send_file(&path, fp, &target, options, tracker).await
                     }
