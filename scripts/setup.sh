@@ -30,7 +30,19 @@ APT_PACKAGES=(
     build-essential pkg-config libssl-dev libdbus-1-dev
     dbus dbus-x11 gnome-keyring libsecret-tools
     rclone python3 python3-pip time curl ca-certificates git openssl wrk
+    # desktop app (Tauri 2 on WebKitGTK) and its tests: real window under Xvfb driven
+    # by WebKitWebDriver, tray (ayatana appindicator), notifications read back from dunst
+    libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+    libayatana-appindicator3-1 webkit2gtk-driver xvfb xauth xdotool dunst libnotify-bin
+    # web UI tests: Chromium for Playwright (playwright-core); Node.js is checked below
+    chromium
 )
+# Node.js + npm build the web UI (Vite) and run its tests (Vitest, Playwright). A
+# machine that already has them (e.g. from NodeSource, whose nodejs bundles npm) keeps
+# them; otherwise Debian's packages are added.
+if ! command -v npm >/dev/null 2>&1; then
+    APT_PACKAGES+=(nodejs npm)
+fi
 
 missing_apt=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 /// The body of every error answer.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable, machine-readable code (`no_such_key`, `unauthorized`...).
     pub code: String,
@@ -38,6 +38,9 @@ pub enum ApiError {
     /// The request body is over the limit.
     #[error("{0}")]
     TooLarge(String),
+    /// The resource is not in a state that allows this.
+    #[error("{0}")]
+    Conflict(String),
 }
 
 impl From<CoreError> for ApiError {
@@ -52,6 +55,14 @@ impl ApiError {
         ApiError::BadRequest(message.into())
     }
 
+    /// The `{code, message}` body of this error.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            code: self.status_and_code().1.to_string(),
+            message: self.to_string(),
+        }
+    }
+
     /// The status and code of this error.
     pub fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
@@ -60,6 +71,7 @@ impl ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Core(e) => (core_status(e), e.code()),
         }
     }

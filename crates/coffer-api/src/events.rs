@@ -27,6 +27,8 @@ pub enum EventKind {
     Done,
     /// It failed; `error` says why.
     Failed,
+    /// A transfer job changed (state or progress); `job` is its new state.
+    Job,
 }
 
 /// One transfer event.
@@ -47,6 +49,10 @@ pub struct Event {
     pub progress: Option<Progress>,
     /// Why it failed.
     pub error: Option<ErrorBody>,
+    /// The job, for `kind: job`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Object)]
+    pub job: Option<crate::jobs::Job>,
 }
 
 /// `GET /api/v1/events`: a stream of [`Event`]s as they happen.

@@ -57,3 +57,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
             .map_err(|e| ApiError::bad_request(format!("the query: {}", e.body_text())))
     }
 }
+
+/// Who sent the request ([`crate::state::Caller`]); never fails.
+impl<S: Send + Sync> FromRequestParts<S> for crate::state::Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(crate::state::Caller::of(&parts.extensions))
+    }
+}

@@ -57,10 +57,17 @@ impl ApiHost {
             headless: std::sync::atomic::AtomicBool::new(false),
         });
         state.attach_host(&host);
+        crate::routes::preferences::load(&state);
+        crate::jobs::restore(&state);
         if config.standalone {
             host.open(config.listen).await?;
         }
         Ok(host)
+    }
+
+    /// The state the routes share (jobs, events, session).
+    pub fn state(&self) -> &ApiState {
+        &self.state
     }
 
     /// Marks the host as headless: the listener cannot be switched off, since

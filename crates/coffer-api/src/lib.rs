@@ -19,6 +19,7 @@ pub mod events;
 pub mod extract;
 pub mod health;
 pub mod host;
+pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod server;
@@ -39,7 +40,9 @@ pub use health::health;
 pub use host::ApiHost;
 pub use state::ApiState;
 
-use routes::{buckets, objects, profiles, settings, transfers};
+use routes::{
+    buckets, edit, jobs as job_routes, objects, preferences, profiles, settings, transfers,
+};
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
 pub const BODY_LIMIT: usize = 1024 * 1024;
@@ -107,6 +110,45 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             "/api/v1/profiles/{profile}/transfers/download-file",
             post(transfers::download_file),
         )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/metadata",
+            post(edit::set_metadata),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/folder",
+            post(edit::create_folder),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/delete",
+            post(edit::delete_selection),
+        )
+        .route(
+            "/api/v1/jobs",
+            get(job_routes::list).post(job_routes::create),
+        )
+        .route("/api/v1/jobs/pause-all", post(job_routes::pause_all))
+        .route("/api/v1/jobs/resume-all", post(job_routes::resume_all))
+        .route(
+            "/api/v1/jobs/{id}",
+            axum::routing::delete(job_routes::forget),
+        )
+        .route("/api/v1/jobs/{id}/pause", post(job_routes::pause))
+        .route("/api/v1/jobs/{id}/resume", post(job_routes::resume))
+        .route("/api/v1/jobs/{id}/cancel", post(job_routes::cancel))
+        .route("/api/v1/jobs/{id}/retry", post(job_routes::retry))
+        .route(
+            "/api/v1/settings/transfers",
+            get(preferences::get_transfers).put(preferences::put_transfers),
+        )
+        .route(
+            "/api/v1/settings/ui",
+            get(preferences::get_ui).put(preferences::put_ui),
+        )
+        .route(
+            "/api/v1/settings/api/token",
+            get(preferences::get_token).post(preferences::rotate_token),
+        )
+        .route("/api/v1/aws-profiles", get(preferences::aws_profiles))
         .route("/api/v1/events", get(events::events))
         .route(
             "/api/v1/settings/api",
@@ -140,7 +182,7 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
 
     protected
         .merge(open)
-        .fallback(|| async { ApiError::NotFound("no such route; see /api/v1/openapi.json".into()) })
+        .fallback(ui::fallback)
         .layer(cors)
         .with_state(state)
 }

@@ -4,7 +4,7 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{buckets, objects, profiles, settings, transfers};
+use crate::routes::{buckets, edit, jobs, objects, preferences, profiles, settings, transfers};
 
 /// Adds the bearer-token scheme the handlers name.
 struct TokenScheme;
@@ -32,6 +32,12 @@ impl Modify for TokenScheme {
         transfers::list, transfers::cleanup, transfers::upload_file, transfers::download_file,
         crate::events::events,
         settings::get, settings::put,
+        edit::set_metadata, edit::create_folder, edit::delete_selection,
+        jobs::list, jobs::create, jobs::pause, jobs::resume, jobs::cancel, jobs::retry,
+        jobs::forget, jobs::pause_all, jobs::resume_all,
+        preferences::get_transfers, preferences::put_transfers, preferences::get_ui,
+        preferences::put_ui, preferences::get_token, preferences::rotate_token,
+        preferences::aws_profiles,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::health::Health,
@@ -41,6 +47,10 @@ impl Modify for TokenScheme {
         transfers::CleanupRequest, transfers::CleanupAnswer, transfers::FileTransfer,
         crate::events::Event, crate::events::EventKind,
         settings::ApiSettings, settings::ApiSettingsChange,
+        edit::MetadataChange, edit::NewFolder, edit::DeleteSelection, edit::DeleteReport,
+        crate::jobs::Job, crate::jobs::JobRequest, crate::jobs::JobKind, crate::jobs::JobState,
+        crate::jobs::JobProgress,
+        preferences::TransferSettings, preferences::UiSettings, preferences::TokenAnswer,
     )),
     modifiers(&TokenScheme),
 )]

@@ -23,6 +23,25 @@ const EVENT_BACKLOG: usize = 1024;
 /// The open store of each profile, with the profile it was opened for.
 type Stores = HashMap<String, (Profile, Arc<dyn Store>)>;
 
+/// Who sent a request. The desktop shell inserts [`Caller::Desktop`] into the
+/// extensions of the requests it makes in-process; nothing arriving over HTTP can
+/// carry it, so HTTP clients are always [`Caller::Remote`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Caller {
+    /// The desktop app's own window, through IPC.
+    Desktop,
+    /// Anything else (an HTTP client of the listener).
+    #[default]
+    Remote,
+}
+
+impl Caller {
+    /// The caller of a request, from its extensions.
+    pub fn of(extensions: &axum::http::Extensions) -> Caller {
+        extensions.get::<Caller>().copied().unwrap_or_default()
+    }
+}
+
 /// Shared by every request. Cheap to clone.
 #[derive(Clone)]
 pub struct ApiState {
@@ -31,9 +50,10 @@ pub struct ApiState {
 
 struct Inner {
     session: Session,
-    token: Sensitive<String>,
-    transfer: TransferConfig,
+    token: Mutex<Sensitive<String>>,
+    transfer: Mutex<TransferConfig>,
     allowed_dirs: Vec<PathBuf>,
+    jobs: crate::jobs::Table,
     stores: Mutex<Stores>,
     events: broadcast::Sender<Event>,
     /// Cancelled at shutdown: uploads stop at a part boundary, keeping their state.
@@ -64,9 +84,10 @@ impl ApiState {
         ApiState {
             inner: Arc::new(Inner {
                 session,
-                token,
-                transfer,
+                token: Mutex::new(token),
+                transfer: Mutex::new(transfer),
                 allowed_dirs,
+                jobs: crate::jobs::Table::default(),
                 stores: Mutex::default(),
                 events,
                 cancel: CancellationToken::new(),
@@ -81,8 +102,14 @@ impl ApiState {
     }
 
     /// The token requests must carry.
-    pub(crate) fn token(&self) -> &Sensitive<String> {
-        &self.inner.token
+    pub(crate) fn token(&self) -> Sensitive<String> {
+        let token = self.inner.token.lock().unwrap_or_else(|e| e.into_inner());
+        Sensitive::new(token.expose().clone())
+    }
+
+    /// Makes `token` the one requests must carry, from the next request on.
+    pub(crate) fn set_token(&self, token: Sensitive<String>) {
+        *self.inner.token.lock().unwrap_or_else(|e| e.into_inner()) = token;
     }
 
     /// A profile and its store, opened once and reused while the profile is unchanged.
@@ -106,9 +133,42 @@ impl ApiState {
             store,
             self.inner.session.db().clone(),
             profile.name,
-            self.inner.transfer,
+            self.transfer_config(),
         )?
         .with_cancel(self.inner.cancel.child_token()))
+    }
+
+    /// The part size and concurrency new transfers use.
+    pub fn transfer_config(&self) -> TransferConfig {
+        *self
+            .inner
+            .transfer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the part size and concurrency of transfers started from now on.
+    pub fn set_transfer_config(&self, config: TransferConfig) {
+        *self
+            .inner
+            .transfer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = config;
+    }
+
+    /// The transfer jobs (the queue behind the transfers panel).
+    pub(crate) fn jobs(&self) -> &crate::jobs::Table {
+        &self.inner.jobs
+    }
+
+    /// A token cancelled at shutdown (and by `cancel` of its own).
+    pub(crate) fn shutdown_child(&self) -> CancellationToken {
+        self.inner.cancel.child_token()
+    }
+
+    /// Whether shutdown has begun.
+    pub(crate) fn shutting_down(&self) -> bool {
+        self.inner.cancel.is_cancelled()
     }
 
     /// Lets the settings routes reach the host's switches.
@@ -134,6 +194,20 @@ impl ApiState {
     /// A receiver of the events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.inner.events.subscribe()
+    }
+
+    /// `path` for `caller`: the desktop's own window ([`Caller::Desktop`]) may use any
+    /// absolute path (its user picked it in a dialog or dropped it); an HTTP client
+    /// only paths inside the allowed folders.
+    pub fn path_for(&self, path: &Path, caller: Caller) -> ApiResult<PathBuf> {
+        match caller {
+            Caller::Desktop if path.is_absolute() => Ok(path.to_path_buf()),
+            Caller::Desktop => Err(ApiError::bad_request(format!(
+                "`{}` is not an absolute path",
+                path.display()
+            ))),
+            Caller::Remote => self.allowed_path(path),
+        }
     }
 
     /// `path`, if it lies inside one of the allowed folders; else a 403 that says how

@@ -70,6 +70,14 @@ pub struct ServeArgs {
     /// Replace the API token with a new one, print it and exit.
     #[arg(long)]
     pub rotate_token: bool,
+    /// Print the web UI's address with the token in it (`http://…/#token=…`; the
+    /// part after `#` never leaves the browser), for opening in a browser.
+    #[arg(long)]
+    pub print_url: bool,
+    /// On the first start, put sample objects (images, text, CSV, a nested folder)
+    /// into a `samples` bucket of the `local` profile, as the desktop app does.
+    #[arg(long)]
+    pub samples: bool,
 }
 
 /// `coffer profile ...`

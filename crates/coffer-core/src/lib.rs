@@ -13,6 +13,7 @@ pub mod meta;
 pub mod paths;
 pub mod profile;
 pub mod region;
+pub mod samples;
 pub mod secret;
 pub mod sensitive;
 pub mod session;

@@ -1,7 +1,10 @@
 //! The handlers, one file per area. Each documents itself for the OpenAPI document.
 
 pub mod buckets;
+pub mod edit;
+pub mod jobs;
 pub mod objects;
+pub mod preferences;
 pub mod profiles;
 pub mod settings;
 pub mod transfers;

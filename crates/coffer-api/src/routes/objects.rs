@@ -9,7 +9,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use coffer_core::Error as CoreError;
-use coffer_core::store::{ListPage, ListRequest, ObjectMeta, ObjectRef, PresignMethod, PutOptions};
+use coffer_core::store::{
+    ByteRange, ListPage, ListRequest, ObjectMeta, ObjectRef, PresignMethod, PutOptions,
+};
 use coffer_core::transfer::{Tracker, UploadReport};
 use coffer_core::uri::validate_bucket_name;
 use futures::TryStreamExt;
@@ -121,13 +123,23 @@ pub async fn download(
     State(state): State<ApiState>,
     Params((profile, bucket)): Params<(String, String)>,
     QueryParams(q): QueryParams<KeyQuery>,
+    request_headers: HeaderMap,
 ) -> ApiResult<Response> {
     let object = object_ref(&bucket, &q.key)?;
     let (_, store) = state.store(&profile)?;
     let meta = store.head(&object.bucket, &object.key).await?;
-    let got = store.get(&object.bucket, &object.key, None).await?;
+    let range = match request_headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(value) => parse_range(value, meta.size)?,
+        None => None,
+    };
+    let got = store.get(&object.bucket, &object.key, range).await?;
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(got.total_size));
+    let length = range.map_or(got.total_size, |r| r.end - r.start);
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     let content_type = meta
         .content_type
         .as_deref()
@@ -140,8 +152,65 @@ pub async fn download(
     {
         headers.insert(header::ETAG, etag);
     }
+    let status = match range {
+        Some(r) => {
+            let value = format!("bytes {}-{}/{}", r.start, r.end - 1, meta.size);
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                headers.insert(header::CONTENT_RANGE, v);
+            }
+            StatusCode::PARTIAL_CONTENT
+        }
+        None => StatusCode::OK,
+    };
     let body = HttpBody::from_stream(got.body.map_err(std::io::Error::other));
-    Ok((headers, body).into_response())
+    Ok((status, headers, body).into_response())
+}
+
+/// One `Range: bytes=A-B` (or `A-`, or `-N` for the last N bytes) over an object of
+/// `size` bytes. `None` for an empty object (the whole, empty body is the answer);
+/// a range that cannot be satisfied or several ranges are a 400 saying so.
+fn parse_range(value: &str, size: u64) -> ApiResult<Option<ByteRange>> {
+    let bad = || ApiError::bad_request(format!("unsupported Range `{value}`: use one `bytes=A-B`"));
+    let spec = value.trim().strip_prefix("bytes=").ok_or_else(bad)?;
+    if spec.contains(',') {
+        return Err(bad());
+    }
+    let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+    if size == 0 {
+        return Ok(None);
+    }
+    let num = |s: &str| s.trim().parse::<u64>().map_err(|_| bad());
+    let (start, end) = match (a.trim().is_empty(), b.trim().is_empty()) {
+        (true, false) => (size.saturating_sub(num(b)?), size),
+        (false, true) => (num(a)?, size),
+        (false, false) => (num(a)?, num(b)?.saturating_add(1).min(size)),
+        (true, true) => return Err(bad()),
+    };
+    if start >= size || start >= end {
+        return Err(ApiError::bad_request(format!(
+            "Range `{value}` is outside the object's {size} bytes"
+        )));
+    }
+    Ok(Some(ByteRange { start, end }))
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        let r = |v, n| parse_range(v, n).ok().flatten().map(|r| (r.start, r.end));
+        assert_eq!(r("bytes=0-99", 1000), Some((0, 100)));
+        assert_eq!(r("bytes=0-99999", 1000), Some((0, 1000)));
+        assert_eq!(r("bytes=10-", 1000), Some((10, 1000)));
+        assert_eq!(r("bytes=-10", 1000), Some((990, 1000)));
+        assert_eq!(r("bytes=0-10", 0), None);
+        assert!(parse_range("bytes=2000-", 1000).is_err());
+        assert!(parse_range("bytes=0-1,5-6", 1000).is_err());
+        assert!(parse_range("items=0-1", 1000).is_err());
+        assert!(parse_range("bytes=x-1", 1000).is_err());
+    }
 }
 
 /// Stores the request body as the object, streaming it to the store part by part:

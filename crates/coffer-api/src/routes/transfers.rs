@@ -51,6 +51,7 @@ where
                     code: e.code().to_string(),
                     message: e.to_string(),
                 }),
+                job: None,
             })
         }
     };

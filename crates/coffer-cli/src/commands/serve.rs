@@ -65,9 +65,16 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         eprintln!("coffer: {warning}");
     }
 
+    if args.samples
+        && let Err(e) = coffer_core::samples::seed(&session).await
+    {
+        eprintln!("coffer: could not put the sample objects: {e}");
+    }
+
     // Headless: the standalone listener, whatever coffer.toml says of it (that flag
     // is the desktop's); switches made at run time are not saved from here.
     config.standalone = true;
+    let url_token = args.print_url.then(|| api_token.expose().clone());
     let state = ApiState::new(
         session,
         api_token,
@@ -78,6 +85,10 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     host.set_headless();
     if let Some(addr) = host.standalone_addr().await {
         eprintln!("coffer: API on http://{addr}/api/v1 (token: `coffer serve --print-token`)");
+        if let Some(token) = url_token {
+            println!("Coffer web UI: http://{addr}/#token={token}");
+            println!("API token: {token}");
+        }
     }
 
     stop_signal().await;

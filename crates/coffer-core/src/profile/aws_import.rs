@@ -75,3 +75,21 @@ pub async fn import_aws_profile(name: &str) -> Result<AwsImport> {
         session_token: get("aws_session_token").map(Sensitive::new),
     })
 }
+
+/// The names of the AWS profiles in `~/.aws/config` and `~/.aws/credentials` (or the
+/// files `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` name), sorted; empty when
+/// there are no such files.
+pub async fn list_aws_profiles() -> Result<Vec<String>> {
+    let set =
+        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
+            .await
+            .map_err(|e| {
+                Error::invalid(
+                    "AWS profile",
+                    format!("cannot read the AWS config files: {e}"),
+                )
+            })?;
+    let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
+    names.sort();
+    Ok(names)
+}

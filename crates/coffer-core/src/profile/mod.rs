@@ -8,7 +8,7 @@ mod aws_import;
 mod draft;
 mod profiles;
 
-pub use aws_import::{AwsImport, import_aws_profile};
+pub use aws_import::{AwsImport, import_aws_profile, list_aws_profiles};
 pub use draft::ProfileDraft;
 pub use profiles::Profiles;
 

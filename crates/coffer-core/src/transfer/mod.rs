@@ -18,6 +18,7 @@
 //! at most [`SMALL_OBJECT`] bytes. File parts stream from disk and downloads are
 //! written a MiB at a time, so memory stays flat whatever the size of the files.
 
+mod abandon;
 mod cleanup;
 mod copy;
 mod delete;

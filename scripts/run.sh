@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's first command: Coffer on the built-in `local` profile (plain folders in
+# the data dir, with sample objects), no cloud account needed.
+#
+#   with a display    the desktop app (Tauri window, tray icon, notifications)
+#   without one       `coffer serve` with the same web UI; prints its URL and token
+#
+# Installs what is missing first (scripts/setup.sh) and builds the web UI when its
+# sources changed. Extra arguments go to the app (or to `coffer serve`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh >/dev/null
+scripts/build-ui.sh
+
+if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
+    exec cargo run -p coffer-desktop -- "$@"
+else
+    echo "run: no display; starting \`coffer serve\` with the web UI instead" >&2
+    exec cargo run -p coffer-cli -- serve --samples --print-url "$@"
+fi

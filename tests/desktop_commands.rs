@@ -1,0 +1,261 @@
+//! The desktop's commands through Tauri's IPC (`tauri::test::mock_builder`): the
+//! window's API calls, errors as `{code, message}`, ranged reads for previews, the
+//! permission check, and a `Channel` that receives a transfer job's progress.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use coffer_api::config::ApiConfig;
+use coffer_api::{ApiHost, ApiState};
+use coffer_core::paths::DataDir;
+use coffer_core::secret::MemorySecretStore;
+use coffer_core::session::Session;
+use coffer_core::transfer::TransferConfig;
+use coffer_desktop::Desktop;
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, Channel, InvokeBody, InvokeResponseBody};
+use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    host: Arc<ApiHost>,
+    _app: App<MockRuntime>,
+    window: WebviewWindow<MockRuntime>,
+}
+
+fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let session = Session::open(
+        DataDir::at(dir.path().join("home")),
+        Arc::new(MemorySecretStore::default()),
+    )
+    .expect("session");
+    let host = runtime.block_on(async {
+        coffer_core::samples::seed(&session).await.expect("samples");
+        let state = ApiState::new(
+            session,
+            "test-token".to_string().into(),
+            TransferConfig::default(),
+            Vec::new(),
+        );
+        ApiHost::start(state, ApiConfig::default(), None)
+            .await
+            .expect("host")
+    });
+    let app = mock_builder()
+        .manage(Desktop { host: host.clone() })
+        .invoke_handler(coffer_desktop::handlers!())
+        .build(tauri::generate_context!(test = true))
+        .expect("app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
+    Fixture {
+        _dir: dir,
+        host,
+        _app: app,
+        window,
+    }
+}
+
+fn invoke_raw(
+    window: &WebviewWindow<MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<InvokeResponseBody, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    invoke_raw(window, cmd, args).map(|body| body.deserialize::<Value>().unwrap_or(Value::Null))
+}
+
+fn api(
+    window: &WebviewWindow<MockRuntime>,
+    method: &str,
+    path: &str,
+    query: Value,
+    body: Value,
+) -> Result<Value, Value> {
+    invoke(
+        window,
+        "api_json",
+        json!({ "request": { "method": method, "path": path, "query": query, "body": body } }),
+    )
+}
+
+#[test]
+fn the_window_browses_the_local_samples_through_ipc() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let f = fixture(&runtime);
+    let profiles =
+        api(&f.window, "GET", "/api/v1/profiles", json!({}), Value::Null).expect("profiles");
+    assert!(profiles.to_string().contains("\"local\""), "{profiles}");
+    let page = api(
+        &f.window,
+        "GET",
+        "/api/v1/profiles/local/buckets/samples/objects",
+        json!({ "prefix": "" }),
+        Value::Null,
+    )
+    .expect("listing");
+    let prefixes = page["common_prefixes"].to_string();
+    assert!(
+        prefixes.contains("images/") && prefixes.contains("photos/"),
+        "{page}"
+    );
+
+    // A folder with an odd name, then a ranged read of a sample for the preview.
+    api(
+        &f.window,
+        "POST",
+        "/api/v1/profiles/local/buckets/samples/folder",
+        Value::Null,
+        json!({ "key": "new 100% + été/" }),
+    )
+    .expect("new folder");
+    let head = invoke_raw(
+        &f.window,
+        "api_bytes",
+        json!({ "request": { "path": "/api/v1/profiles/local/buckets/samples/object", "query": { "key": "data/cities.csv" }, "rangeEnd": 3 } }),
+    )
+    .expect("ranged read");
+    match head {
+        InvokeResponseBody::Raw(bytes) => assert_eq!(bytes, b"city"),
+        other => panic!("not raw bytes: {other:?}"),
+    }
+    let page = api(
+        &f.window,
+        "GET",
+        "/api/v1/profiles/local/buckets/samples/objects",
+        json!({ "prefix": "" }),
+        Value::Null,
+    )
+    .expect("listing");
+    assert!(page.to_string().contains("new 100% + été/"), "{page}");
+}
+
+#[test]
+fn errors_reach_the_window_as_code_and_message() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let f = fixture(&runtime);
+    let err = api(
+        &f.window,
+        "GET",
+        "/api/v1/profiles/local/buckets/no-such-bucket/objects",
+        json!({}),
+        Value::Null,
+    )
+    .expect_err("no such bucket");
+    assert_eq!(err["code"], "no_such_bucket", "{err}");
+    assert!(
+        err["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{err}"
+    );
+
+    let err = api(&f.window, "GET", "/etc/passwd", json!({}), Value::Null).expect_err("outside");
+    assert_eq!(err["code"], "bad_request", "{err}");
+
+    let err = api(
+        &f.window,
+        "POST",
+        "/api/v1/jobs/nope/pause",
+        json!({}),
+        Value::Null,
+    )
+    .expect_err("no job");
+    assert_eq!(err["code"], "not_found", "{err}");
+}
+
+#[test]
+fn a_channel_receives_a_download_jobs_progress() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let f = fixture(&runtime);
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = received.clone();
+    let channel: Channel<coffer_api::events::Event> = Channel::new(move |body| {
+        if let InvokeResponseBody::Json(text) = body
+            && let Ok(v) = serde_json::from_str::<Value>(&text)
+        {
+            sink.lock().expect("lock").push(v);
+        }
+        Ok(())
+    });
+    runtime.block_on(coffer_desktop::commands::events::forward(
+        f.host.state().clone(),
+        channel,
+    ));
+
+    let into = f._dir.path().join("downloads");
+    std::fs::create_dir_all(&into).expect("mkdir");
+    let job = api(
+        &f.window,
+        "POST",
+        "/api/v1/jobs",
+        Value::Null,
+        json!({ "kind": "download", "profile": "local", "bucket": "samples", "key": "images/", "path": into }),
+    )
+    .expect("job");
+    let id = job["id"].as_str().expect("id").to_string();
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let done = received.lock().expect("lock").iter().any(|e| {
+            e["kind"] == "job" && e["job"]["id"] == id.as_str() && e["job"]["state"] == "done"
+        });
+        if done {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no `done` event: {:?}",
+            received.lock().expect("lock")
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let events = received.lock().expect("lock").clone();
+    let states: Vec<&str> = events
+        .iter()
+        .filter(|e| e["job"]["id"] == id.as_str())
+        .filter_map(|e| e["job"]["state"].as_str())
+        .collect();
+    assert!(states.contains(&"running"), "{states:?}");
+    let last = events
+        .iter()
+        .rev()
+        .find(|e| e["job"]["id"] == id.as_str())
+        .expect("last");
+    assert_eq!(last["job"]["progress"]["items_done"], 2, "{last}");
+    assert!(into.join("images/coffer.png").is_file());
+    assert!(into.join("images/diagram.svg").is_file());
+}
+
+#[test]
+fn the_window_reaches_only_the_apps_own_commands() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let f = fixture(&runtime);
+    // No file-system, shell or HTTP plugin is granted, and the dialog plugin's own
+    // commands are not either (folders are asked for through `choose_folder`).
+    for cmd in [
+        "plugin:dialog|open",
+        "plugin:fs|read_file",
+        "plugin:http|fetch",
+        "plugin:shell|execute",
+    ] {
+        let err = invoke(&f.window, cmd, json!({})).expect_err(cmd);
+        assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
+    }
+}
