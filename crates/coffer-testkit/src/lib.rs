@@ -15,6 +15,7 @@
 //!
 //! This crate deliberately does not depend on `coffer-core`.
 
+mod display;
 mod garage;
 mod moto;
 mod port;
@@ -24,6 +25,7 @@ mod proxy;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::OnceLock;
 
+pub use display::{Dunst, Xvfb};
 pub use port::free_port;
 pub use proxy::ThrottleProxy;
 
