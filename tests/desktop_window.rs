@@ -1,0 +1,281 @@
+//! The real app in its real webview: `coffer-desktop` under Xvfb, driven over W3C
+//! WebDriver by `WebKitWebDriver` (`TAURI_WEBVIEW_AUTOMATION=true`,
+//! `webkitgtk:browserOptions.binary`), against Garage. The flow: add a Garage
+//! profile, open a bucket, upload by a drop (`tauri://drag-drop` with a real file
+//! path), see the object with its size, rename it, delete it, and save a screenshot
+//! of the browser view to the artifacts folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+fn ready() -> bool {
+    let ready = Path::new("/usr/bin/WebKitWebDriver").is_file()
+        && Path::new("/usr/bin/Xvfb").is_file()
+        && std::env::var("COFFER_KEYRING_READY").as_deref() == Ok("1");
+    if !ready {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this through scripts/test.sh (WebKitWebDriver, Xvfb, keyring)"
+        );
+        eprintln!("skipped: needs WebKitWebDriver, Xvfb and the test keyring (scripts/test.sh)");
+    }
+    ready
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A WebDriver session on the app; the driver is killed on drop.
+struct Driver {
+    driver: Child,
+    base: String,
+    session: String,
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Driver {
+    fn start(display: &str, home: &Path) -> Driver {
+        let port = coffer_testkit::free_port();
+        let driver = Command::new("WebKitWebDriver")
+            .arg(format!("--port={port}"))
+            .env("DISPLAY", display)
+            .env("TAURI_WEBVIEW_AUTOMATION", "true")
+            .env("COFFER_HOME", home)
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("WebKitWebDriver");
+        let mut d = Driver {
+            driver,
+            base: format!("http://127.0.0.1:{port}"),
+            session: String::new(),
+            client: reqwest::Client::new(),
+            runtime: tokio::runtime::Runtime::new().expect("runtime"),
+        };
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "webkitgtk:browserOptions": { "binary": env!("CARGO_BIN_EXE_coffer-desktop"), "args": [] }
+        }}});
+        // The driver needs a moment to listen; retry the session once it does.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let answer = loop {
+            match d.try_call("POST", "/session", Some(caps.clone())) {
+                Ok(v) if v["value"]["sessionId"].is_string() => break v,
+                other => {
+                    assert!(Instant::now() < deadline, "no WebDriver session: {other:?}");
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+            }
+        };
+        d.session = answer["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        d
+    }
+
+    fn try_call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        self.runtime.block_on(async {
+            let url = format!("{}{path}", self.base);
+            let request = match method {
+                "GET" => self.client.get(url),
+                "DELETE" => self.client.delete(url),
+                _ => self
+                    .client
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(
+                        serde_json::to_vec(&body.unwrap_or(json!({})))
+                            .map_err(|e| e.to_string())?,
+                    ),
+            };
+            let response = request.send().await.map_err(|e| e.to_string())?;
+            let bytes = response.bytes().await.map_err(|e| e.to_string())?;
+            serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+        })
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let path = format!("/session/{}{path}", self.session);
+        let v = self.try_call(method, &path, body).expect("WebDriver call");
+        assert!(v["value"]["error"].is_null(), "{method} {path}: {v}");
+        v["value"].clone()
+    }
+
+    fn exec(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Waits until `script` returns something truthy; returns it.
+    fn wait(&self, what: &str, script: &str, args: Value) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let v = self.exec(script, args.clone());
+            if !(v.is_null() || v == json!(false)) {
+                return v;
+            }
+            if Instant::now() > deadline {
+                let text = self.exec("return document.body.innerText.slice(0, 2000)", json!([]));
+                panic!("timed out waiting for {what}; the page says:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn find(&self, css: &str) -> String {
+        let script = "return document.querySelector(arguments[0]) ? true : false";
+        self.wait(css, script, json!([css]));
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({ "using": "css selector", "value": css })),
+        );
+        v[ELEMENT].as_str().expect("element id").to_string()
+    }
+
+    fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/click"), Some(json!({})));
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/clear"), Some(json!({})));
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    fn screenshot(&self, path: &Path) {
+        use base64::Engine;
+        let v = self.call("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().expect("base64"))
+            .expect("png");
+        std::fs::write(path, png).expect("write screenshot");
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.try_call("DELETE", &format!("/session/{}", self.session), None);
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn css_str(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[test]
+fn add_a_garage_profile_upload_by_drop_rename_delete() {
+    if !ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let bucket = server.fresh_bucket("desk");
+    let xvfb = coffer_testkit::Xvfb::start().expect("Xvfb");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    let file = dir.path().join("photo one+100%.bin");
+    let size = 300_000usize;
+    std::fs::write(&file, vec![7u8; size]).expect("write");
+    let profile = format!("garage-{}", std::process::id());
+
+    let started = Instant::now();
+    let d = Driver::start(&xvfb.display, &home);
+    // The local profile's sample bucket shows first.
+    d.find("[data-testid=bucket-row][data-bucket=samples]");
+    eprintln!("window interactive after {:?}", started.elapsed());
+
+    // 1. Add a Garage profile.
+    d.click("[data-testid=nav-profiles]");
+    d.click("[data-testid=add-profile]");
+    d.type_into("[data-testid=pf-name]", &profile);
+    d.type_into("[data-testid=pf-endpoint]", &server.endpoint);
+    d.type_into("[data-testid=pf-region]", &server.region);
+    d.click("[data-testid=pf-path-style]");
+    d.type_into("[data-testid=pf-key-id]", &server.access_key_id);
+    d.type_into("[data-testid=pf-secret]", &server.secret_access_key);
+    d.click("[data-testid=pf-save]");
+    let item = format!(
+        "[data-testid=profile-item][data-name={}]",
+        css_str(&profile)
+    );
+    d.find(&item);
+    // The secret is never shown back.
+    let page = d.exec("return document.body.innerText", json!([]));
+    assert!(!page.to_string().contains(&server.secret_access_key));
+
+    // 2. Open a bucket.
+    d.click(&format!("{item} [data-testid=profile-use]"));
+    d.click(&format!(
+        "[data-testid=bucket-row][data-bucket={}]",
+        css_str(&bucket)
+    ));
+
+    // 3. Upload through a drop of a real file path.
+    d.exec(
+        "window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop', \
+         payload: { paths: [arguments[0]], position: { x: 600, y: 300 } } }); return true",
+        json!([file.to_str().expect("utf-8")]),
+    );
+
+    // 4. The object shows with its size.
+    let key = "photo one+100%.bin";
+    let row = format!("[data-testid=row][data-key={}]", css_str(key));
+    let shown = d.wait(
+        "the uploaded object",
+        "const r = document.querySelector(arguments[0]); return r && r.dataset.size",
+        json!([row]),
+    );
+    assert_eq!(shown, json!(size.to_string()), "size shown");
+    let artifacts = std::env::var_os("COFFER_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("artifacts"));
+    std::fs::create_dir_all(&artifacts).expect("artifacts");
+    let shot = artifacts.join("desktop-browser.png");
+    d.screenshot(&shot);
+    eprintln!("screenshot: {}", shot.display());
+
+    // 5. Rename it, then delete it.
+    d.click(&row);
+    d.click("[data-testid=rename]");
+    d.type_into("[data-testid=rename-input]", "renamed é.bin");
+    d.click("[data-testid=rename-confirm]");
+    let renamed = format!("[data-testid=row][data-key={}]", css_str("renamed é.bin"));
+    d.find(&renamed);
+    d.wait(
+        "the old name to go",
+        "return !document.querySelector(arguments[0])",
+        json!([row]),
+    );
+    d.click(&renamed);
+    d.click("[data-testid=delete]");
+    let count = d.wait(
+        "the delete confirmation",
+        "const c = document.querySelector('[data-testid=delete-count]'); return c && c.dataset.count",
+        json!([]),
+    );
+    assert_eq!(count, json!("1"));
+    d.click("[data-testid=delete-confirm]");
+    d.wait(
+        "the object to go",
+        "return !document.querySelector(arguments[0])",
+        json!([renamed]),
+    );
+}
