@@ -17,5 +17,10 @@ if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then
     exec cargo run -p coffer-desktop -- "$@"
 else
     echo "run: no display; starting \`coffer serve\` with the web UI instead" >&2
+    if [[ -z "${DBUS_SESSION_BUS_ADDRESS:-}" && -z "${COFFER_API_TOKEN:-}" ]]; then
+        # No keychain to keep the API token in: a token for this run only.
+        COFFER_API_TOKEN="$(openssl rand -hex 24)"
+        export COFFER_API_TOKEN
+    fi
     exec cargo run -p coffer-cli -- serve --samples --print-url "$@"
 fi

@@ -45,6 +45,11 @@ step() {
     fi
 }
 
+# The web UI first: the desktop app embeds ui/dist at compile time, and `coffer
+# serve` serves it to the browser tests.
+step ui-build scripts/build-ui.sh
+step ui-check npm --prefix ui run check --silent
+step ui-unit npm --prefix ui test --silent
 step fmt cargo fmt --all -- --check
 step clippy cargo clippy --workspace --all-targets -- -D warnings
 step build cargo build --workspace --bins
