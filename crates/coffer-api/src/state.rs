@@ -231,7 +231,11 @@ impl ApiState {
         let mut existing = path;
         let resolved = loop {
             match existing.canonicalize() {
-                Ok(p) => break p.join(path.strip_prefix(existing).unwrap_or(Path::new(""))),
+                Ok(p) => match path.strip_prefix(existing) {
+                    // `join("")` would add a trailing `/`, which a file path must not have.
+                    Ok(rest) if !rest.as_os_str().is_empty() => break p.join(rest),
+                    _ => break p,
+                },
                 Err(_) => match existing.parent() {
                     Some(parent) => existing = parent,
                     None => return Err(refuse()),
