@@ -1,0 +1,40 @@
+// What the end-to-end tests run against, from the environment. Without COFFER_URL
+// every suite is skipped.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+
+const get = (name: string): string | undefined => {
+  const v = process.env[name];
+  return v && v.trim() !== '' ? v.trim() : undefined;
+};
+
+export const env = {
+  /** The `coffer serve` serving the UI, e.g. http://127.0.0.1:8421 */
+  url: get('COFFER_URL')?.replace(/\/+$/, ''),
+  token: get('COFFER_TOKEN') ?? '',
+  /** A profile already added (backed by Garage in CI). */
+  profile: get('COFFER_PROFILE') ?? 'local',
+  /** An empty bucket the flow may write to. */
+  bucket: get('COFFER_BUCKET') ?? '',
+  /** A bucket and prefix holding 10,000 objects. */
+  bigBucket: get('COFFER_BIG_BUCKET') ?? '',
+  bigPrefix: get('COFFER_BIG_PREFIX') ?? '',
+  bigCount: Number(get('COFFER_BIG_COUNT') ?? 10000),
+  artifacts: get('COFFER_ARTIFACTS') ?? join(tmpdir(), 'coffer-e2e-artifacts'),
+  s3: {
+    endpoint: get('COFFER_S3_ENDPOINT'),
+    keyId: get('COFFER_S3_KEY_ID'),
+    secret: get('COFFER_S3_SECRET'),
+    region: get('COFFER_S3_REGION'),
+  },
+  chromium: get('CHROMIUM') ?? '/usr/bin/chromium',
+};
+
+export const enabled = !!env.url;
+
+export function artifactsDir(): string {
+  mkdirSync(env.artifacts, { recursive: true });
+  return env.artifacts;
+}

@@ -1,0 +1,201 @@
+// The one API client. Everything above it calls these methods and never knows
+// whether they go over Tauri IPC (desktop) or HTTP (`coffer serve` in a browser).
+
+import { bucketPath, profilePath } from './paths';
+import type { EventHandlers, Transport } from './transport';
+import { HttpTransport } from './transport-http';
+import { TauriTransport, isTauri } from './transport-tauri';
+import type {
+  ApiSettings,
+  BucketInfo,
+  CopyReport,
+  CopyRequest,
+  Job,
+  ListPage,
+  MetadataChange,
+  NewJob,
+  NewProfile,
+  ObjectMeta,
+  PresignAnswer,
+  Profile,
+  TestAnswer,
+  TransferSettings,
+  UiSettings,
+} from './types';
+
+export type JobAction = 'pause' | 'resume' | 'cancel' | 'retry';
+
+export interface ListOptions {
+  continuation?: string | null;
+  maxKeys?: number;
+  recursive?: boolean;
+}
+
+export class CofferApi {
+  constructor(readonly transport: Transport) {}
+
+  /** Whether this runs in the desktop app (local paths, native dialogs). */
+  get desktop(): boolean {
+    return this.transport.kind === 'tauri';
+  }
+
+  private get<T>(path: string, query?: Record<string, string>): Promise<T> {
+    return this.transport.json<T>({ method: 'GET', path, query });
+  }
+
+  private send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query?: Record<string, string>): Promise<T> {
+    return this.transport.json<T>({ method, path, body, query });
+  }
+
+  subscribe(handlers: EventHandlers): () => void {
+    return this.transport.subscribe(handlers);
+  }
+
+  // --- profiles ---------------------------------------------------------------
+
+  listProfiles(): Promise<Profile[]> {
+    return this.get('/api/v1/profiles');
+  }
+
+  /** Adds a profile, or replaces it with `replace: true`. */
+  saveProfile(profile: NewProfile): Promise<Profile> {
+    return this.send('POST', '/api/v1/profiles', profile);
+  }
+
+  removeProfile(name: string): Promise<null> {
+    return this.send('DELETE', profilePath(name));
+  }
+
+  testProfile(name: string): Promise<TestAnswer> {
+    return this.send('POST', profilePath(name, '/test'));
+  }
+
+  awsProfiles(): Promise<string[]> {
+    return this.get('/api/v1/aws-profiles');
+  }
+
+  // --- buckets ----------------------------------------------------------------
+
+  listBuckets(profile: string): Promise<BucketInfo[]> {
+    return this.get(profilePath(profile, '/buckets'));
+  }
+
+  createBucket(profile: string, name: string): Promise<null> {
+    return this.send('POST', profilePath(profile, '/buckets'), { name });
+  }
+
+  // --- objects ----------------------------------------------------------------
+
+  listObjects(profile: string, bucket: string, prefix: string, options: ListOptions = {}): Promise<ListPage> {
+    const query: Record<string, string> = { prefix };
+    if (options.continuation) query.continuation = options.continuation;
+    if (options.maxKeys) query.max_keys = String(options.maxKeys);
+    if (options.recursive) query.recursive = 'true';
+    return this.get(bucketPath(profile, bucket, '/objects'), query);
+  }
+
+  meta(profile: string, bucket: string, key: string): Promise<ObjectMeta> {
+    return this.get(bucketPath(profile, bucket, '/object/meta'), { key });
+  }
+
+  saveMetadata(profile: string, bucket: string, change: MetadataChange): Promise<ObjectMeta> {
+    return this.send('POST', bucketPath(profile, bucket, '/metadata'), change);
+  }
+
+  /** Deletes objects, and everything under folder prefixes. */
+  deleteMany(profile: string, bucket: string, keys: string[], prefixes: string[]): Promise<{ deleted: number }> {
+    return this.send('POST', bucketPath(profile, bucket, '/delete'), { keys, prefixes });
+  }
+
+  /** Creates an empty folder; `key` ends in `/`. */
+  createFolder(profile: string, bucket: string, key: string): Promise<null> {
+    return this.send('POST', bucketPath(profile, bucket, '/folder'), { key });
+  }
+
+  /** Renames or moves an object, or a folder with `recursive`. */
+  move(profile: string, bucket: string, request: CopyRequest): Promise<CopyReport> {
+    return this.send('POST', bucketPath(profile, bucket, '/move'), request);
+  }
+
+  copy(profile: string, bucket: string, request: CopyRequest): Promise<CopyReport> {
+    return this.send('POST', bucketPath(profile, bucket, '/copy'), request);
+  }
+
+  presign(profile: string, bucket: string, key: string, expiresSecs: number): Promise<PresignAnswer> {
+    return this.send('POST', bucketPath(profile, bucket, '/presign'), {
+      key,
+      method: 'GET', // the API's PresignMethod is upper-case
+      expires_secs: expiresSecs,
+    });
+  }
+
+  /** The first `rangeEnd + 1` bytes of an object (for previews). */
+  firstBytes(profile: string, bucket: string, key: string, rangeEnd: number): Promise<ArrayBuffer> {
+    return this.transport.bytes(bucketPath(profile, bucket, '/object'), { key }, rangeEnd);
+  }
+
+  // --- jobs -------------------------------------------------------------------
+
+  listJobs(): Promise<Job[]> {
+    return this.get('/api/v1/jobs');
+  }
+
+  createJob(job: NewJob): Promise<Job> {
+    return this.send('POST', '/api/v1/jobs', job);
+  }
+
+  jobAction(id: string, action: JobAction): Promise<Job> {
+    return this.send('POST', `/api/v1/jobs/${encodeURIComponent(id)}/${action}`);
+  }
+
+  deleteJob(id: string): Promise<null> {
+    return this.send('DELETE', `/api/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  pauseAll(): Promise<Job[]> {
+    return this.send('POST', '/api/v1/jobs/pause-all');
+  }
+
+  resumeAll(): Promise<Job[]> {
+    return this.send('POST', '/api/v1/jobs/resume-all');
+  }
+
+  // --- settings ---------------------------------------------------------------
+
+  apiSettings(): Promise<ApiSettings> {
+    return this.get('/api/v1/settings/api');
+  }
+
+  saveApiSettings(change: Partial<Pick<ApiSettings, 'embedded' | 'standalone' | 'listen'>>): Promise<ApiSettings> {
+    return this.send('PUT', '/api/v1/settings/api', change);
+  }
+
+  transferSettings(): Promise<TransferSettings> {
+    return this.get('/api/v1/settings/transfers');
+  }
+
+  saveTransferSettings(settings: TransferSettings): Promise<TransferSettings> {
+    return this.send('PUT', '/api/v1/settings/transfers', settings);
+  }
+
+  uiSettings(): Promise<UiSettings> {
+    return this.get('/api/v1/settings/ui');
+  }
+
+  saveUiSettings(settings: UiSettings): Promise<UiSettings> {
+    return this.send('PUT', '/api/v1/settings/ui', settings);
+  }
+
+  apiToken(): Promise<{ token: string }> {
+    return this.get('/api/v1/settings/api/token');
+  }
+
+  rotateApiToken(): Promise<{ token: string }> {
+    return this.send('POST', '/api/v1/settings/api/token');
+  }
+}
+
+/** The client for where the UI runs: Tauri IPC in the desktop app, else HTTP. */
+export function createApi(): CofferApi {
+  return new CofferApi(isTauri() ? new TauriTransport() : new HttpTransport());
+}

@@ -1,0 +1,78 @@
+// Browser uploads: each file is `PUT .../object?key=K` with the raw body, over
+// XMLHttpRequest for upload progress (fetch has none).
+
+import { authHeaders, apiUrl, errorFromText } from './transport-http';
+import { toApiError } from './errors';
+import { requireToken } from './auth';
+import { bucketPath, uploadKey } from './paths';
+import type { LocalTask, TaskContext } from './local-runner';
+
+/** A file to upload and its path relative to what was dropped or picked. */
+export interface PickedFile {
+  file: File;
+  /** `name`, or `folder/sub/name` for a file inside a dropped or picked folder. */
+  relativePath: string;
+}
+
+export interface UploadTarget {
+  profile: string;
+  bucket: string;
+  prefix: string;
+}
+
+function put(url: string, file: File, ctx: TaskContext): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let headers: Record<string, string>;
+    try {
+      headers = authHeaders();
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    const xhr = new XMLHttpRequest();
+    xhr.open('PUT', url);
+    for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
+    xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    xhr.upload.onprogress = (e) => ctx.progress(e.loaded, e.lengthComputable ? e.total : undefined);
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        ctx.progress(file.size, file.size);
+        resolve();
+        return;
+      }
+      if (xhr.status === 401) requireToken();
+      reject(errorFromText(xhr.status, xhr.statusText, xhr.responseText));
+    };
+    xhr.onerror = () => reject(toApiError(new TypeError('the upload connection failed')));
+    xhr.onabort = () => reject(new DOMException('aborted', 'AbortError'));
+    ctx.signal.addEventListener('abort', () => xhr.abort());
+    xhr.send(file);
+  });
+}
+
+/** One task per file, keyed `prefix + relativePath`. */
+export function uploadTasks(target: UploadTarget, files: PickedFile[], onDone: (key: string) => void): LocalTask[] {
+  return files.map(({ file, relativePath }) => {
+    const key = uploadKey(target.prefix, relativePath);
+    const url = apiUrl(bucketPath(target.profile, target.bucket, '/object'), { key });
+    return {
+      name: key,
+      direction: 'upload' as const,
+      profile: target.profile,
+      bucket: target.bucket,
+      key,
+      bytesTotal: file.size,
+      run: (ctx: TaskContext) => put(url, file, ctx),
+      onDone: () => onDone(key),
+    };
+  });
+}
+
+/** Files from an `<input type=file>` (with `webkitdirectory`, each has a relative path). */
+export function pickedFiles(list: FileList | null): PickedFile[] {
+  if (!list) return [];
+  return Array.from(list, (file) => ({
+    file,
+    relativePath: file.webkitRelativePath || file.name,
+  }));
+}

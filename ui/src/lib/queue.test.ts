@@ -1,0 +1,188 @@
+import { describe, expect, it } from 'vitest';
+import {
+  actionsFor,
+  applyEvent,
+  applyJobs,
+  clearable,
+  emptyQueue,
+  etaOf,
+  orderedRows,
+  patchRow,
+  removeRows,
+  rowOfJob,
+  smoothRate,
+  summarize,
+  upsertRow,
+  type QueueRow,
+} from './queue';
+import type { Job, Progress, TransferEvent } from './types';
+
+function progress(done: number, total: number, rate = 100): Progress {
+  return {
+    operation: 'upload',
+    bytes_done: done,
+    bytes_total: total,
+    bytes_resumed: 0,
+    items_done: 0,
+    items_total: 1,
+    rate,
+    eta: rate ? (total - done) / rate : null,
+    elapsed: 1,
+    finished: false,
+  };
+}
+
+function job(id: string, patch: Partial<Job> = {}): Job {
+  return {
+    id,
+    kind: 'upload',
+    profile: 'p',
+    bucket: 'b',
+    key: `k/${id}`,
+    path: `/tmp/${id}`,
+    state: 'running',
+    progress: progress(10, 100),
+    error: null,
+    created: '2024-01-01T00:00:00Z',
+    ...patch,
+  };
+}
+
+function local(id: string, patch: Partial<QueueRow> = {}): QueueRow {
+  return {
+    id,
+    source: 'local',
+    name: id,
+    direction: 'upload',
+    state: 'running',
+    bytesDone: 0,
+    bytesTotal: 10,
+    rate: 0,
+    eta: null,
+    error: null,
+    profile: 'p',
+    bucket: 'b',
+    key: id,
+    created: 1,
+    ...patch,
+  };
+}
+
+const transfer = (kind: 'started' | 'progress' | 'done' | 'failed', key: string, id = 't1', p: Progress | null = null): TransferEvent => ({
+  kind,
+  id,
+  profile: 'p',
+  bucket: 'b',
+  key,
+  progress: p,
+  error: kind === 'failed' ? { code: 'network', message: 'It broke.' } : null,
+});
+
+describe('server jobs', () => {
+  it('become rows with their progress', () => {
+    const row = rowOfJob(job('a'));
+    expect(row).toMatchObject({ id: 'a', source: 'job', direction: 'upload', state: 'running', bytesDone: 10, bytesTotal: 100, rate: 100 });
+    expect(row.eta).toBe(0.9);
+  });
+  it('show the error of a failed job', () => {
+    const row = rowOfJob(job('a', { state: 'failed', error: { code: 'access_denied', message: 'No access.' } }));
+    expect(row.error).toBe('No access.');
+    expect(row.rate).toBe(0);
+    expect(row.eta).toBeNull();
+  });
+  it('a done job has all its bytes', () => {
+    expect(rowOfJob(job('a', { state: 'done', progress: progress(90, 100) })).bytesDone).toBe(100);
+  });
+  it('the job list replaces job rows and keeps local ones', () => {
+    let q = upsertRow(emptyQueue, local('l1'));
+    q = applyJobs(q, [job('a'), job('b')]);
+    q = applyJobs(q, [job('b')]);
+    expect([...q.rows.keys()].sort()).toEqual(['b', 'l1']);
+  });
+  it('job events add and update rows; progress survives an event without it', () => {
+    let q = applyEvent(emptyQueue, { kind: 'job', job: job('a') });
+    q = applyEvent(q, { kind: 'job', job: job('a', { state: 'paused', progress: null }) });
+    expect(q.rows.get('a')).toMatchObject({ state: 'paused', bytesDone: 10, rate: 0 });
+  });
+});
+
+describe('transfer events', () => {
+  it('feed the progress of the running job of the same object', () => {
+    let q = applyJobs(emptyQueue, [job('a')]);
+    q = applyEvent(q, transfer('progress', 'k/a', 'x', progress(50, 100)));
+    expect(q.rows.size).toBe(1);
+    expect(q.rows.get('a')?.bytesDone).toBe(50);
+  });
+  it('feed the job with their id', () => {
+    let q = applyJobs(emptyQueue, [job('a', { state: 'queued' })]);
+    q = applyEvent(q, transfer('progress', 'other', 'a', progress(5, 100)));
+    expect(q.rows.size).toBe(1);
+  });
+  it('are ignored for this browser’s own uploads, running or finished', () => {
+    let q = upsertRow(emptyQueue, local('mine.txt'));
+    q = applyEvent(q, transfer('started', 'mine.txt'));
+    q = patchRow(q, 'mine.txt', { state: 'done' });
+    q = applyEvent(q, transfer('done', 'mine.txt'));
+    expect(q.rows.size).toBe(1);
+    expect(q.rows.get('mine.txt')?.state).toBe('done');
+  });
+  it('without an owner become read-only rows', () => {
+    let q = applyEvent(emptyQueue, transfer('started', 'theirs.bin'), 5);
+    q = applyEvent(q, transfer('progress', 'theirs.bin', 't1', progress(30, 60)));
+    expect(q.rows.get('transfer-t1')).toMatchObject({ source: 'transfer', state: 'running', bytesDone: 30, created: 5 });
+    q = applyEvent(q, transfer('failed', 'theirs.bin'));
+    const row = q.rows.get('transfer-t1') as QueueRow;
+    expect(row.state).toBe('failed');
+    expect(row.error).toBe('It broke.');
+    expect(actionsFor(row)).toEqual({ pause: false, resume: false, cancel: false, retry: false, clear: true });
+  });
+});
+
+describe('actions', () => {
+  it('depend on the state', () => {
+    expect(actionsFor(local('a', { state: 'running' }))).toEqual({ pause: true, resume: false, cancel: true, retry: false, clear: false });
+    expect(actionsFor(local('a', { state: 'queued' }))).toEqual({ pause: true, resume: false, cancel: true, retry: false, clear: false });
+    expect(actionsFor(local('a', { state: 'paused' }))).toEqual({ pause: false, resume: true, cancel: true, retry: false, clear: false });
+    expect(actionsFor(local('a', { state: 'failed' }))).toEqual({ pause: false, resume: false, cancel: false, retry: true, clear: true });
+    expect(actionsFor(local('a', { state: 'canceled' }))).toEqual({ pause: false, resume: false, cancel: false, retry: true, clear: true });
+    expect(actionsFor(local('a', { state: 'done' }))).toEqual({ pause: false, resume: false, cancel: false, retry: false, clear: true });
+  });
+  it('"clear finished" takes done and canceled rows, not failed ones', () => {
+    let q = upsertRow(emptyQueue, local('a', { state: 'done' }));
+    q = upsertRow(q, local('b', { state: 'failed' }));
+    q = upsertRow(q, local('c', { state: 'canceled' }));
+    q = upsertRow(q, local('d', { state: 'running' }));
+    expect(clearable(q).map((r) => r.id).sort()).toEqual(['a', 'c']);
+    expect([...removeRows(q, ['a', 'c']).rows.keys()].sort()).toEqual(['b', 'd']);
+  });
+});
+
+describe('summary and order', () => {
+  it('counts active rows and adds running rates', () => {
+    let q = upsertRow(emptyQueue, local('a', { rate: 10, bytesDone: 5, bytesTotal: 10 }));
+    q = upsertRow(q, local('b', { state: 'paused', rate: 99 }));
+    q = upsertRow(q, local('c', { state: 'failed' }));
+    expect(summarize(q)).toEqual({ active: 2, failed: 1, finished: 1, rate: 10, bytesDone: 5, bytesTotal: 20 });
+  });
+  it('orders rows by creation', () => {
+    let q = upsertRow(emptyQueue, local('late', { created: 3 }));
+    q = upsertRow(q, local('early', { created: 1 }));
+    expect(orderedRows(q).map((r) => r.id)).toEqual(['early', 'late']);
+  });
+  it('patching a missing row changes nothing', () => {
+    expect(patchRow(emptyQueue, 'nope', { state: 'done' })).toBe(emptyQueue);
+  });
+});
+
+describe('rate and ETA', () => {
+  it('smooths the rate', () => {
+    expect(smoothRate(0, 1000, 1)).toBe(1000);
+    expect(smoothRate(1000, 2000, 1)).toBe(1300);
+    expect(smoothRate(500, 10, 0)).toBe(500);
+  });
+  it('estimates the time left', () => {
+    expect(etaOf(50, 100, 10)).toBe(5);
+    expect(etaOf(100, 100, 10)).toBeNull();
+    expect(etaOf(0, 100, 0)).toBeNull();
+  });
+});

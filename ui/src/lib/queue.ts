@@ -1,0 +1,226 @@
+// The transfer queue model: server jobs (from GET /api/v1/jobs and job events),
+// transfers the server reports without a job, and uploads this browser runs itself,
+// merged into rows. Pure: every function returns a new Queue.
+
+import type { Job, JobState, Progress, TransferEvent } from './types';
+
+export type Direction = 'upload' | 'download';
+export type RowState = JobState;
+/** Where a row comes from: a server job, this browser, or a server transfer seen only
+ * through events (another client's upload, say). */
+export type RowSource = 'job' | 'local' | 'transfer';
+
+export interface QueueRow {
+  id: string;
+  source: RowSource;
+  /** What to show: the key, or the local path of a download. */
+  name: string;
+  direction: Direction;
+  state: RowState;
+  bytesDone: number;
+  bytesTotal: number;
+  /** Bytes per second. */
+  rate: number;
+  /** Seconds left, when known. */
+  eta: number | null;
+  error: string | null;
+  profile: string;
+  bucket: string;
+  key: string;
+  /** Ms since the epoch; rows are shown in this order. */
+  created: number;
+}
+
+export interface Queue {
+  rows: ReadonlyMap<string, QueueRow>;
+}
+
+export const emptyQueue: Queue = { rows: new Map() };
+
+export const ACTIVE: readonly RowState[] = ['queued', 'running', 'paused'];
+export const FINISHED: readonly RowState[] = ['done', 'failed', 'canceled'];
+
+export function isActive(state: RowState): boolean {
+  return ACTIVE.includes(state);
+}
+
+function progressFields(p: Progress | null | undefined): Partial<QueueRow> {
+  if (!p) return {};
+  return { bytesDone: p.bytes_done, bytesTotal: p.bytes_total, rate: p.rate, eta: p.eta };
+}
+
+/** A server job as a row. */
+export function rowOfJob(job: Job, previous?: QueueRow): QueueRow {
+  const created = Date.parse(job.created);
+  const row: QueueRow = {
+    id: job.id,
+    source: 'job',
+    name: job.key,
+    direction: job.kind,
+    state: job.state,
+    bytesDone: previous?.bytesDone ?? 0,
+    bytesTotal: previous?.bytesTotal ?? 0,
+    rate: previous?.rate ?? 0,
+    eta: previous?.eta ?? null,
+    error: job.error?.message ?? null,
+    profile: job.profile,
+    bucket: job.bucket,
+    key: job.key,
+    created: Number.isNaN(created) ? (previous?.created ?? Date.now()) : created,
+    ...progressFields(job.progress),
+  };
+  return settle(row);
+}
+
+/** A finished row has no rate or ETA; a done one has all its bytes. */
+function settle(row: QueueRow): QueueRow {
+  if (isActive(row.state) && row.state !== 'paused') return row;
+  const done = row.state === 'done' ? Math.max(row.bytesDone, row.bytesTotal) : row.bytesDone;
+  return { ...row, rate: 0, eta: null, bytesDone: done, bytesTotal: Math.max(row.bytesTotal, done) };
+}
+
+function withRows(q: Queue, change: (rows: Map<string, QueueRow>) => void): Queue {
+  const rows = new Map(q.rows);
+  change(rows);
+  return { rows };
+}
+
+/** The server's whole job list: replaces every job row. */
+export function applyJobs(q: Queue, jobs: readonly Job[]): Queue {
+  return withRows(q, (rows) => {
+    for (const [id, row] of rows) if (row.source === 'job') rows.delete(id);
+    for (const job of jobs) rows.set(job.id, rowOfJob(job, q.rows.get(job.id)));
+  });
+}
+
+/** Adds or replaces a row. */
+export function upsertRow(q: Queue, row: QueueRow): Queue {
+  return withRows(q, (rows) => rows.set(row.id, settle(row)));
+}
+
+/** Changes some fields of a row (no-op if it is gone). */
+export function patchRow(q: Queue, id: string, patch: Partial<QueueRow>): Queue {
+  const row = q.rows.get(id);
+  if (!row) return q;
+  return upsertRow(q, { ...row, ...patch });
+}
+
+export function removeRows(q: Queue, ids: Iterable<string>): Queue {
+  return withRows(q, (rows) => {
+    for (const id of ids) rows.delete(id);
+  });
+}
+
+function sameObject(row: QueueRow, profile: string, bucket: string, key: string): boolean {
+  return row.profile === profile && row.bucket === bucket && row.key === key;
+}
+
+/** One event from the server's stream. */
+export function applyEvent(q: Queue, ev: TransferEvent, now = Date.now()): Queue {
+  if (ev.kind === 'job') return upsertRow(q, rowOfJob(ev.job, q.rows.get(ev.job.id)));
+  // A transfer event: it belongs to a job or to this browser's own upload of the same
+  // object, if there is one; only the progress of a running job is taken from it.
+  const same = [...q.rows.values()].filter(
+    (r) => r.source !== 'transfer' && sameObject(r, ev.profile, ev.bucket, ev.key),
+  );
+  const owner = q.rows.get(ev.id) ?? same.find((r) => r.state === 'running') ?? same[0];
+  if (owner && owner.source !== 'transfer') {
+    if (owner.source === 'job' && owner.state === 'running') {
+      return patchRow(q, owner.id, progressFields(ev.progress)); // the job event sets the state
+    }
+    return q; // the browser counts its own bytes; a finished job keeps its numbers
+  }
+  const id = `transfer-${ev.id}`;
+  const previous = q.rows.get(id);
+  const state: RowState =
+    ev.kind === 'done' ? 'done' : ev.kind === 'failed' ? 'failed' : 'running';
+  const operation = ev.progress?.operation;
+  return upsertRow(q, {
+    id,
+    source: 'transfer',
+    name: ev.key,
+    direction: operation === 'download' ? 'download' : 'upload',
+    state,
+    bytesDone: previous?.bytesDone ?? 0,
+    bytesTotal: previous?.bytesTotal ?? 0,
+    rate: previous?.rate ?? 0,
+    eta: previous?.eta ?? null,
+    error: ev.error?.message ?? null,
+    profile: ev.profile,
+    bucket: ev.bucket,
+    key: ev.key,
+    created: previous?.created ?? now,
+    ...progressFields(ev.progress),
+  });
+}
+
+export interface RowActions {
+  pause: boolean;
+  resume: boolean;
+  cancel: boolean;
+  retry: boolean;
+  clear: boolean;
+}
+
+/** Which buttons a row offers. Server transfers without a job can only be cleared. */
+export function actionsFor(row: QueueRow): RowActions {
+  const finished = FINISHED.includes(row.state);
+  if (row.source === 'transfer') {
+    return { pause: false, resume: false, cancel: false, retry: false, clear: finished };
+  }
+  return {
+    pause: row.state === 'running' || row.state === 'queued',
+    resume: row.state === 'paused',
+    cancel: isActive(row.state),
+    retry: row.state === 'failed' || row.state === 'canceled',
+    clear: finished,
+  };
+}
+
+/** The rows in queue order (oldest first). */
+export function orderedRows(q: Queue): QueueRow[] {
+  return [...q.rows.values()].sort((a, b) => a.created - b.created || (a.id < b.id ? -1 : 1));
+}
+
+/** Rows "Clear finished" removes: done and canceled (failed ones stay, to retry). */
+export function clearable(q: Queue): QueueRow[] {
+  return [...q.rows.values()].filter((r) => r.state === 'done' || r.state === 'canceled');
+}
+
+export interface Summary {
+  active: number;
+  failed: number;
+  finished: number;
+  rate: number;
+  bytesDone: number;
+  bytesTotal: number;
+}
+
+export function summarize(q: Queue): Summary {
+  const s: Summary = { active: 0, failed: 0, finished: 0, rate: 0, bytesDone: 0, bytesTotal: 0 };
+  for (const r of q.rows.values()) {
+    if (isActive(r.state)) {
+      s.active += 1;
+      s.bytesDone += r.bytesDone;
+      s.bytesTotal += r.bytesTotal;
+      if (r.state === 'running') s.rate += r.rate;
+    } else {
+      s.finished += 1;
+      if (r.state === 'failed') s.failed += 1;
+    }
+  }
+  return s;
+}
+
+/** The rate, smoothed: an exponential moving average of bytes per second. */
+export function smoothRate(previous: number, bytes: number, seconds: number, weight = 0.3): number {
+  if (seconds <= 0) return previous;
+  const instant = bytes / seconds;
+  return previous > 0 ? previous + weight * (instant - previous) : instant;
+}
+
+/** Seconds left at `rate`, or null when it cannot be told. */
+export function etaOf(done: number, total: number, rate: number): number | null {
+  if (rate <= 0 || total <= 0 || done >= total) return null;
+  return (total - done) / rate;
+}

@@ -1,0 +1,227 @@
+// The transfer queue as the UI sees it: one model (queue.ts) fed by server jobs, the
+// event stream and this browser's own transfers, with the actions of each row.
+
+import type { CofferApi } from './api';
+import { browserDownloadTasks, type DownloadItem } from './browser-download';
+import { uploadTasks, type PickedFile, type UploadTarget } from './browser-upload';
+import { notifyChanged } from './changes';
+import { LocalRunner } from './local-runner';
+import { localBaseName } from './paths';
+import {
+  applyEvent,
+  applyJobs,
+  clearable,
+  emptyQueue,
+  orderedRows,
+  removeRows,
+  summarize,
+  upsertRow,
+  rowOfJob,
+  type Queue,
+  type QueueRow,
+} from './queue';
+import { toasts } from './toasts.svelte';
+import { chooseFolder, pathKinds } from './transport-tauri';
+import type { Job, TransferEvent } from './types';
+
+export type RowAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'clear';
+
+export class Transfers {
+  queue = $state.raw<Queue>(emptyQueue);
+
+  /** The rows in queue order (derive it in a component: it sorts). */
+  get rows(): QueueRow[] {
+    return orderedRows(this.queue);
+  }
+
+  get summary() {
+    return summarize(this.queue);
+  }
+
+  /** Say so with a system notification when a transfer ends (settings). */
+  notifications = false;
+
+  private runner: LocalRunner;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly api: CofferApi) {
+    this.runner = new LocalRunner((change) => {
+      this.queue = change(this.queue);
+    });
+  }
+
+  /** Browser files can be uploaded (file pickers, HTML5 drop); the desktop app
+   * takes paths from the OS drop instead. */
+  get canUploadFiles(): boolean {
+    return !this.api.desktop;
+  }
+
+  start(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = this.api.subscribe({
+      onEvent: (e) => this.onEvent(e),
+      onOpen: () => void this.reloadJobs(),
+    });
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+  }
+
+  async reloadJobs(): Promise<void> {
+    try {
+      // Await first: the queue may change meanwhile (read it after, not before).
+      const jobs = await this.api.listJobs();
+      this.queue = applyJobs(this.queue, jobs);
+    } catch {
+      /* an API without jobs: only local transfers */
+    }
+  }
+
+  private onEvent(e: TransferEvent): void {
+    const before = e.kind === 'job' ? this.queue.rows.get(e.job.id) : undefined;
+    this.queue = applyEvent(this.queue, e);
+    if (e.kind === 'job') {
+      const { job } = e;
+      if (before?.state !== job.state && (job.state === 'done' || job.state === 'failed')) {
+        this.finished(job);
+      }
+    } else if (e.kind === 'done') {
+      notifyChanged({ profile: e.profile, bucket: e.bucket, key: e.key });
+    }
+  }
+
+  private finished(job: Job): void {
+    if (job.kind === 'upload' && job.state === 'done') {
+      notifyChanged({ profile: job.profile, bucket: job.bucket, key: job.key });
+    }
+    const verb = job.kind === 'upload' ? 'Upload' : 'Download';
+    const text = job.state === 'done' ? `${verb} finished: ${job.key}` : `${verb} failed: ${job.key}`;
+    this.notify(text);
+  }
+
+  private notify(text: string): void {
+    if (!this.notifications || typeof Notification === 'undefined') return;
+    if (document.visibilityState === 'visible') return;
+    if (Notification.permission === 'granted') new Notification('Coffer', { body: text });
+  }
+
+  private addJobs(jobs: Job[]): void {
+    let q = this.queue;
+    for (const job of jobs) q = upsertRow(q, rowOfJob(job, q.rows.get(job.id)));
+    this.queue = q;
+  }
+
+  // --- starting transfers -----------------------------------------------------
+
+  /** Browser: uploads picked or dropped files under the target prefix. */
+  uploadFiles(target: UploadTarget, files: PickedFile[]): void {
+    if (files.length === 0) return;
+    const tasks = uploadTasks(target, files, (key) =>
+      notifyChanged({ profile: target.profile, bucket: target.bucket, key }),
+    );
+    this.runner.add(tasks);
+  }
+
+  /** Desktop: uploads dropped local files and folders as server jobs. A folder's
+   * key is the prefix plus its name and `/`; the server keeps its structure. */
+  async uploadPaths(target: UploadTarget, paths: string[]): Promise<void> {
+    if (paths.length === 0) return;
+    const kinds = await pathKinds(paths);
+    const jobs: Job[] = [];
+    for (const [i, path] of paths.entries()) {
+      const name = localBaseName(path);
+      const isDir = kinds ? kinds[i] === 'dir' : /[\\/]$/.test(path);
+      const key = target.prefix + name + (isDir ? '/' : '');
+      try {
+        jobs.push(
+          await this.api.createJob({ kind: 'upload', profile: target.profile, bucket: target.bucket, key, path }),
+        );
+      } catch (e) {
+        toasts.error(e, `Cannot upload ${name}`);
+      }
+    }
+    this.addJobs(jobs);
+  }
+
+  /** Downloads objects and folders: server jobs into a chosen folder on the desktop,
+   * the browser's own downloads otherwise. */
+  async download(profile: string, bucket: string, items: DownloadItem[], sizes: ReadonlyMap<string, number>): Promise<void> {
+    if (items.length === 0) return;
+    if (this.api.desktop) {
+      const folder = await chooseFolder();
+      if (!folder) return;
+      const jobs: Job[] = [];
+      for (const item of items) {
+        jobs.push(await this.api.createJob({ kind: 'download', profile, bucket, key: item.key, path: folder }));
+      }
+      this.addJobs(jobs);
+      return;
+    }
+    const tasks = await browserDownloadTasks(this.api, profile, bucket, items, sizes);
+    this.runner.add(tasks);
+  }
+
+  // --- row actions --------------------------------------------------------------
+
+  async act(row: QueueRow, action: RowAction): Promise<void> {
+    try {
+      if (row.source === 'local') this.localAction(row.id, action);
+      else if (row.source === 'transfer') this.queue = removeRows(this.queue, [row.id]);
+      else if (action === 'clear') {
+        await this.api.deleteJob(row.id);
+        this.queue = removeRows(this.queue, [row.id]);
+      } else {
+        const job = await this.api.jobAction(row.id, action);
+        this.addJobs([job]);
+      }
+    } catch (e) {
+      toasts.error(e, `Cannot ${action} ${row.name}`);
+    }
+  }
+
+  private localAction(id: string, action: RowAction): void {
+    switch (action) {
+      case 'pause':
+        return this.runner.pause(id);
+      case 'cancel':
+        return this.runner.cancel(id);
+      case 'resume':
+      case 'retry':
+        return this.runner.restart(id);
+      case 'clear':
+        return this.runner.forget(id);
+    }
+  }
+
+  async pauseAll(): Promise<void> {
+    for (const row of this.rows) {
+      if (row.source === 'local' && (row.state === 'running' || row.state === 'queued')) this.runner.pause(row.id);
+    }
+    if (this.rows.some((r) => r.source === 'job')) {
+      try {
+        this.addJobs(await this.api.pauseAll());
+      } catch (e) {
+        toasts.error(e, 'Cannot pause all');
+      }
+    }
+  }
+
+  async resumeAll(): Promise<void> {
+    for (const row of this.rows) {
+      if (row.source === 'local' && row.state === 'paused') this.runner.restart(row.id);
+    }
+    if (this.rows.some((r) => r.source === 'job')) {
+      try {
+        this.addJobs(await this.api.resumeAll());
+      } catch (e) {
+        toasts.error(e, 'Cannot resume all');
+      }
+    }
+  }
+
+  async clearFinished(): Promise<void> {
+    for (const row of clearable(this.queue)) await this.act(row, 'clear');
+  }
+}

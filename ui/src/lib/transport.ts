@@ -1,0 +1,30 @@
+// What the API client needs from a transport: JSON calls, the first bytes of an
+// object, and the event stream. Two implementations: Tauri IPC and HTTP.
+
+import type { TransferEvent } from './types';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface JsonRequest {
+  method: Method;
+  /** `/api/v1/...`, path segments already encoded. */
+  path: string;
+  query?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface EventHandlers {
+  onEvent(event: TransferEvent): void;
+  /** The stream (re)connected: events may have been missed, reload state. */
+  onOpen?(): void;
+}
+
+export interface Transport {
+  readonly kind: 'tauri' | 'http';
+  /** The parsed JSON answer (null for 204); rejects with an ApiError. */
+  json<T>(request: JsonRequest): Promise<T>;
+  /** Bytes 0..=rangeEnd of an object (all of it without rangeEnd). */
+  bytes(path: string, query: Record<string, string>, rangeEnd?: number): Promise<ArrayBuffer>;
+  /** Streams events until the returned function is called. */
+  subscribe(handlers: EventHandlers): () => void;
+}
