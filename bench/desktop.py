@@ -80,7 +80,9 @@ class Driver:
 
 
 def tree_rss_kib(root_pid):
-    """RSS of a process and all its descendants, KiB."""
+    """RSS and PSS of a process and all its descendants, KiB, and their names with
+    their RSS/PSS in MiB. RSS counts shared libraries once per process; PSS shares
+    them out, so its sum is what the app really costs."""
     children = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -91,7 +93,7 @@ def tree_rss_kib(root_pid):
             children.setdefault(ppid, []).append(int(pid))
         except OSError:
             pass
-    total, todo, names = 0, [root_pid], []
+    total, pss_total, todo, names = 0, 0, [root_pid], []
     while todo:
         pid = todo.pop()
         try:
@@ -99,18 +101,44 @@ def tree_rss_kib(root_pid):
                 status = f.read()
             name = status.split("\n", 1)[0].split(":", 1)[1].strip()
             rss = [l for l in status.splitlines() if l.startswith("VmRSS:")]
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                pss = [l for l in f.read().splitlines() if l.startswith("Pss:")]
             if rss:
-                total += int(rss[0].split()[1])
-                names.append(name)
+                r, p = int(rss[0].split()[1]), int(pss[0].split()[1]) if pss else 0
+                total += r
+                pss_total += p
+                names.append(f"{name} {r // 1024}/{p // 1024}")
         except OSError:
             pass
         todo.extend(children.get(pid, []))
-    return total, names
+    return total, pss_total, names
 
 
 def app_pid(driver_pid):
     out = subprocess.run(["pgrep", "-P", str(driver_pid)], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else None
+
+
+MINIBROWSER = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser"
+
+
+def minibrowser_idle(display):
+    """The floor: Debian's WebKitGTK MiniBrowser on a blank page, same display and
+    renderer setting as the app; (RSS, PSS) in MiB, or None without it."""
+    if not os.path.exists(MINIBROWSER):
+        return None
+    page = tempfile.NamedTemporaryFile("w", suffix=".html", delete=False)
+    page.write("<!doctype html><title>blank</title><p>blank")
+    page.close()
+    env = dict(os.environ, DISPLAY=display, WEBKIT_DISABLE_DMABUF_RENDERER="1")
+    proc = subprocess.Popen([MINIBROWSER, "file://" + page.name], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(6)
+    kib, pss_kib, _ = tree_rss_kib(proc.pid)
+    proc.terminate()
+    proc.wait(10)
+    os.unlink(page.name)
+    return kib / 1024, pss_kib / 1024
 
 
 def make_big_prefix(home, n):
@@ -134,7 +162,7 @@ def main():
     while not os.path.exists(f"/tmp/.X11-unix/X{display[1:]}"):
         time.sleep(0.02)
 
-    starts, rss, first_pages, rows, frames_p50, frames_p95, frames_max = [], [], [], [], [], [], []
+    starts, rss, pss, first_pages, rows, frames_p50, frames_p95, frames_max = [], [], [], [], [], [], [], []
     names = []
     try:
         big_home = tempfile.mkdtemp(prefix="coffer-bench-big-")
@@ -149,8 +177,9 @@ def main():
             starts.append((time.perf_counter() - t0) * 1000)
             time.sleep(5)
             pid = app_pid(d.proc.pid)
-            kib, names = tree_rss_kib(pid)
+            kib, pss_kib, names = tree_rss_kib(pid)
             rss.append(kib / 1024)
+            pss.append(pss_kib / 1024)
             d.close()
             shutil.rmtree(home, ignore_errors=True)
 
@@ -185,6 +214,7 @@ requestAnimationFrame(tick);
             frames_max.append(times[-1])
             rows.append(max_rows)
             d.close()
+        floor = minibrowser_idle(display)
     finally:
         xvfb.terminate()
 
@@ -192,13 +222,16 @@ requestAnimationFrame(tick);
     print(f"| measure | median of {args.rounds} | min | max |")
     print("|---|---|---|---|")
     print(f"| cold start to interactive window (ms) | {med(starts):.0f} | {min(starts):.0f} | {max(starts):.0f} |")
-    print(f"| idle RSS, all processes (MiB) | {med(rss):.0f} | {min(rss):.0f} | {max(rss):.0f} |")
+    print(f"| idle RSS, all processes, summed (MiB) | {med(rss):.0f} | {min(rss):.0f} | {max(rss):.0f} |")
+    print(f"| idle PSS, all processes, summed (MiB) | {med(pss):.0f} | {min(pss):.0f} | {max(pss):.0f} |")
+    if floor:
+        print(f"| floor: WebKitGTK MiniBrowser, blank page, RSS / PSS summed (MiB) | {floor[0]:.0f} / {floor[1]:.0f} | | |")
     print(f"| {args.objects:,}-object prefix: first page after the click (ms) | {med(first_pages):.0f} | {min(first_pages):.0f} | {max(first_pages):.0f} |")
     print(f"| rows in the DOM while scrolling (max) | {max(rows)} | {min(rows)} | {max(rows)} |")
     print(f"| scroll frame time p50 (ms) | {med(frames_p50):.1f} | {min(frames_p50):.1f} | {max(frames_p50):.1f} |")
     print(f"| scroll frame time p95 (ms) | {med(frames_p95):.1f} | {min(frames_p95):.1f} | {max(frames_p95):.1f} |")
     print(f"| scroll frame time max (ms) | {med(frames_max):.1f} | {min(frames_max):.1f} | {max(frames_max):.1f} |")
-    print(f"\nprocesses counted: {', '.join(names)}")
+    print(f"\nprocesses counted (RSS/PSS MiB, last round): {', '.join(names)}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ fn main() {
         "api_bytes",
         "api_events",
         "choose_folder",
+        "choose_files",
     ]);
     let attributes = tauri_build::Attributes::new()
         .app_manifest(manifest)

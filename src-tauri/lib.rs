@@ -47,6 +47,7 @@ macro_rules! handlers {
             $crate::commands::api::api_bytes,
             $crate::commands::events::api_events,
             $crate::commands::dialog::choose_folder,
+            $crate::commands::dialog::choose_files,
         ]
     };
 }

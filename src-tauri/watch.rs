@@ -49,6 +49,9 @@ pub async fn watch(
         if !matches!(event.kind, EventKind::Job) {
             continue;
         }
+        if let Some(job) = &event.job {
+            batch.note(job);
+        }
         let jobs = coffer_api::jobs::list(&state);
         let progress_only = event
             .job

@@ -53,6 +53,11 @@ export function chooseFolder(): Promise<string | null> {
   return command<string | null>('choose_folder');
 }
 
+/** The native dialog for files (or folders) to upload; empty when dismissed. */
+export function chooseFiles(folders: boolean): Promise<string[]> {
+  return invoke<string[]>('choose_files', { folders });
+}
+
 /** Whether each local path is a folder, if the shell can tell (`path_kinds`). */
 export async function pathKinds(paths: string[]): Promise<('file' | 'dir')[] | null> {
   try {

@@ -126,6 +126,15 @@ pub struct BatchWatcher {
 }
 
 impl BatchWatcher {
+    /// Notes a job from an event: one seen queued or running belongs to the batch,
+    /// even if it has already ended by the time the queue is looked at (a job can
+    /// fail within a millisecond).
+    pub fn note(&mut self, job: &Job) {
+        if matches!(job.state, JobState::Queued | JobState::Running) {
+            self.members.entry(job.id.clone()).or_insert(job.state);
+        }
+    }
+
     /// Looks at the queue after a change; returns the outcome when a batch just ended.
     /// Jobs paused or cancelled by the user are not reported.
     pub fn observe(&mut self, jobs: &[Job]) -> Option<BatchOutcome> {
@@ -241,6 +250,16 @@ mod tests {
         assert!(body.contains("refused"), "{body}");
         // Already reported: nothing more until a new batch runs.
         assert_eq!(w.observe(&end), None);
+    }
+
+    #[test]
+    fn a_job_that_ended_before_the_queue_was_read_still_counts() {
+        let mut w = BatchWatcher::default();
+        w.note(&job("a", JobState::Queued, 0, 1));
+        let outcome = w
+            .observe(&[job("a", JobState::Failed, 0, 1)])
+            .expect("reported");
+        assert_eq!(outcome.failed.len(), 1);
     }
 
     #[test]
