@@ -33,7 +33,7 @@ APT_PACKAGES=(
     # desktop app (Tauri 2 on WebKitGTK) and its tests: real window under Xvfb driven
     # by WebKitWebDriver, tray (ayatana appindicator), notifications read back from dunst
     libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-    libayatana-appindicator3-1 webkit2gtk-driver xvfb xauth xdotool dunst libnotify-bin
+    libayatana-appindicator3-1 webkit2gtk-driver xvfb xauth xdotool xclip dunst libnotify-bin
     # web UI tests: Chromium for Playwright (playwright-core); Node.js is checked below
     chromium
 )

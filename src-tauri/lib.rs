@@ -63,6 +63,7 @@ pub fn run() -> Result<(), DesktopError> {
         .try_init();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
             let host = core::start().map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
             window::open_main(app.handle())?;

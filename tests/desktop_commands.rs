@@ -254,6 +254,7 @@ fn the_window_reaches_only_the_apps_own_commands() {
         "plugin:fs|read_file",
         "plugin:http|fetch",
         "plugin:shell|execute",
+        "plugin:clipboard-manager|read_text",
     ] {
         let err = invoke(&f.window, cmd, json!({})).expect_err(cmd);
         assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");

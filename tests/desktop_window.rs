@@ -252,8 +252,48 @@ fn add_a_garage_profile_upload_by_drop_rename_delete() {
     d.screenshot(&shot);
     eprintln!("screenshot: {}", shot.display());
 
-    // 5. Rename it, then delete it.
+    // Ctrl+C on the selected object copies a presigned link, which works.
     d.click(&row);
+    d.call(
+        "POST",
+        "/actions",
+        Some(
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": [
+                { "type": "keyDown", "value": "\u{E009}" },
+                { "type": "keyDown", "value": "c" },
+                { "type": "keyUp", "value": "c" },
+                { "type": "keyUp", "value": "\u{E009}" },
+            ]}]}),
+        ),
+    );
+    let toast = d.wait(
+        "the share link toast",
+        "const t = [...document.querySelectorAll('[data-testid=toast]')].map(e => e.innerText).join(' '); \
+         return t.includes('Share link') ? t : null",
+        json!([]),
+    );
+    assert!(toast.to_string().contains("copied"), "{toast}");
+    // The X clipboard holds a presigned link that fetches the object.
+    let copied = Command::new("xclip")
+        .args(["-selection", "clipboard", "-o"])
+        .env("DISPLAY", &xvfb.display)
+        .output()
+        .expect("xclip");
+    let url = String::from_utf8_lossy(&copied.stdout).to_string();
+    assert!(
+        url.starts_with("http") && url.contains("X-Amz-Signature"),
+        "{url:?}"
+    );
+    let fetched = d.runtime.block_on(async {
+        let response = reqwest::get(&url).await.expect("GET the share link");
+        (
+            response.status().as_u16(),
+            response.bytes().await.map(|b| b.len()).unwrap_or(0),
+        )
+    });
+    assert_eq!(fetched, (200, size), "the link serves the object");
+
+    // 5. Rename it, then delete it.
     d.click("[data-testid=rename]");
     d.type_into("[data-testid=rename-input]", "renamed é.bin");
     d.click("[data-testid=rename-confirm]");
