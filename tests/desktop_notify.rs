@@ -102,4 +102,32 @@ fn a_finished_batch_and_a_failed_one_are_notified() {
     });
     let history = wait_for(&dunst, "Transfer failed: download of no such file.txt");
     assert!(history.contains("Coffer"), "the app name: {history}");
+
+    // Turned off in Settings: a batch ends and nothing new is shown.
+    use coffer_core::meta::MetaDbExt;
+    state
+        .session()
+        .db()
+        .put_json(
+            coffer_api::routes::preferences::TREE,
+            "ui",
+            &coffer_api::routes::preferences::UiSettings {
+                notifications: false,
+                theme: "system".into(),
+            },
+        )
+        .expect("settings");
+    let before = dunst.history().matches("\"summary\"").count();
+    let quiet = runtime.block_on(async {
+        coffer_api::jobs::enqueue(&state, download("README.md"), Caller::Desktop).expect("job 4")
+    });
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while coffer_api::jobs::get(&state, &quiet.id).map(|j| j.state)
+        != Some(coffer_api::jobs::JobState::Done)
+    {
+        assert!(Instant::now() < deadline, "job 4 did not finish");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(dunst.history().matches("\"summary\"").count(), before);
 }
