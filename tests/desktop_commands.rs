@@ -2,15 +2,12 @@
 //! window's API calls, errors as `{code, message}`, ranged reads for previews, the
 //! permission check, and a `Channel` that receives a transfer job's progress.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use coffer_api::config::ApiConfig;
-use coffer_api::{ApiHost, ApiState};
-use coffer_core::paths::DataDir;
-use coffer_core::secret::MemorySecretStore;
-use coffer_core::session::Session;
-use coffer_core::transfer::TransferConfig;
+use coffer_api::ApiHost;
 use coffer_desktop::Desktop;
 use serde_json::{Value, json};
 use tauri::ipc::{CallbackFn, Channel, InvokeBody, InvokeResponseBody};
@@ -27,23 +24,7 @@ struct Fixture {
 
 fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let session = Session::open(
-        DataDir::at(dir.path().join("home")),
-        Arc::new(MemorySecretStore::default()),
-    )
-    .expect("session");
-    let host = runtime.block_on(async {
-        coffer_core::samples::seed(&session).await.expect("samples");
-        let state = ApiState::new(
-            session,
-            "test-token".to_string().into(),
-            TransferConfig::default(),
-            Vec::new(),
-        );
-        ApiHost::start(state, ApiConfig::default(), None)
-            .await
-            .expect("host")
-    });
+    let host = support::local_host(runtime, dir.path());
     let app = mock_builder()
         .manage(Desktop { host: host.clone() })
         .invoke_handler(coffer_desktop::handlers!())

@@ -2,17 +2,13 @@
 //! bus of `scripts/with-keyring.sh`; a batch of transfer jobs finishes (or fails)
 //! and the notification is read back with `dunstctl history`.
 
+mod support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use coffer_api::config::ApiConfig;
 use coffer_api::jobs::{JobKind, JobRequest};
 use coffer_api::state::Caller;
-use coffer_api::{ApiHost, ApiState};
-use coffer_core::paths::DataDir;
-use coffer_core::secret::MemorySecretStore;
-use coffer_core::session::Session;
-use coffer_core::transfer::TransferConfig;
 use coffer_desktop::notify::DesktopNotifier;
 
 fn ready() -> bool {
@@ -53,23 +49,7 @@ fn a_finished_batch_and_a_failed_one_are_notified() {
     let dunst = coffer_testkit::Dunst::start(&xvfb.display).expect("dunst");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
-    let session = Session::open(
-        DataDir::at(dir.path().join("home")),
-        Arc::new(MemorySecretStore::default()),
-    )
-    .expect("session");
-    let host = runtime.block_on(async {
-        coffer_core::samples::seed(&session).await.expect("samples");
-        let state = ApiState::new(
-            session,
-            "t".to_string().into(),
-            TransferConfig::default(),
-            vec![],
-        );
-        ApiHost::start(state, ApiConfig::default(), None)
-            .await
-            .expect("host")
-    });
+    let host = support::local_host(&runtime, dir.path());
     let state = host.state().clone();
     runtime.spawn(coffer_desktop::watch::watch(
         state.clone(),

@@ -38,19 +38,7 @@ impl AwsImport {
 
 /// Reads one AWS profile.
 pub async fn import_aws_profile(name: &str) -> Result<AwsImport> {
-    let set = aws_config::profile::load(
-        &Fs::real(),
-        &Env::real(),
-        &EnvConfigFiles::default(),
-        Some(Cow::Owned(name.to_string())),
-    )
-    .await
-    .map_err(|e| {
-        Error::invalid(
-            "AWS profile",
-            format!("cannot read the AWS config files: {e}"),
-        )
-    })?;
+    let set = load_aws_files(Some(name)).await?;
     let profile = set.get_profile(name).ok_or_else(|| {
         Error::invalid(
             "AWS profile",
@@ -80,16 +68,25 @@ pub async fn import_aws_profile(name: &str) -> Result<AwsImport> {
 /// files `AWS_CONFIG_FILE` / `AWS_SHARED_CREDENTIALS_FILE` name), sorted; empty when
 /// there are no such files.
 pub async fn list_aws_profiles() -> Result<Vec<String>> {
-    let set =
-        aws_config::profile::load(&Fs::real(), &Env::real(), &EnvConfigFiles::default(), None)
-            .await
-            .map_err(|e| {
-                Error::invalid(
-                    "AWS profile",
-                    format!("cannot read the AWS config files: {e}"),
-                )
-            })?;
+    let set = load_aws_files(None).await?;
     let mut names: Vec<String> = set.profiles().map(str::to_string).collect();
     names.sort();
     Ok(names)
+}
+
+/// The AWS config and credentials files, parsed (`selected`: the profile to resolve).
+async fn load_aws_files(selected: Option<&str>) -> Result<aws_config::profile::ProfileSet> {
+    aws_config::profile::load(
+        &Fs::real(),
+        &Env::real(),
+        &EnvConfigFiles::default(),
+        selected.map(|name| Cow::Owned(name.to_string())),
+    )
+    .await
+    .map_err(|e| {
+        Error::invalid(
+            "AWS profile",
+            format!("cannot read the AWS config files: {e}"),
+        )
+    })
 }
