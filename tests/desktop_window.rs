@@ -202,38 +202,11 @@ fn add_a_garage_profile_upload_by_drop_rename_delete() {
     d.find("[data-testid=bucket-row][data-bucket=samples]");
     eprintln!("window interactive after {:?}", started.elapsed());
 
-    // 1. Add a Garage profile.
-    d.click("[data-testid=nav-profiles]");
-    d.click("[data-testid=add-profile]");
-    d.type_into("[data-testid=pf-name]", &profile);
-    d.type_into("[data-testid=pf-endpoint]", &server.endpoint);
-    d.type_into("[data-testid=pf-region]", &server.region);
-    d.click("[data-testid=pf-path-style]");
-    d.type_into("[data-testid=pf-key-id]", &server.access_key_id);
-    d.type_into("[data-testid=pf-secret]", &server.secret_access_key);
-    d.click("[data-testid=pf-save]");
-    let item = format!(
-        "[data-testid=profile-item][data-name={}]",
-        css_str(&profile)
-    );
-    d.find(&item);
-    // The secret is never shown back.
-    let page = d.exec("return document.body.innerText", json!([]));
-    assert!(!page.to_string().contains(&server.secret_access_key));
-
-    // 2. Open a bucket.
-    d.click(&format!("{item} [data-testid=profile-use]"));
-    d.click(&format!(
-        "[data-testid=bucket-row][data-bucket={}]",
-        css_str(&bucket)
-    ));
+    // 1. Add a Garage profile. 2. Open a bucket.
+    add_profile_and_open(&d, &profile, &server.endpoint, &bucket);
 
     // 3. Upload through a drop of a real file path.
-    d.exec(
-        "window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop', \
-         payload: { paths: [arguments[0]], position: { x: 600, y: 300 } } }); return true",
-        json!([file.to_str().expect("utf-8")]),
-    );
+    drop_path(&d, &file);
 
     // 4. The object shows with its size.
     let key = "photo one+100%.bin";
@@ -317,5 +290,38 @@ fn add_a_garage_profile_upload_by_drop_rename_delete() {
         "the object to go",
         "return !document.querySelector(arguments[0])",
         json!([renamed]),
+    );
+}
+
+/// Adds a profile for Garage at `endpoint` through the form, then opens `bucket`.
+fn add_profile_and_open(d: &Driver, profile: &str, endpoint: &str, bucket: &str) {
+    let server = coffer_testkit::garage();
+    d.click("[data-testid=nav-profiles]");
+    d.click("[data-testid=add-profile]");
+    d.type_into("[data-testid=pf-name]", profile);
+    d.type_into("[data-testid=pf-endpoint]", endpoint);
+    d.type_into("[data-testid=pf-region]", &server.region);
+    d.click("[data-testid=pf-path-style]");
+    d.type_into("[data-testid=pf-key-id]", &server.access_key_id);
+    d.type_into("[data-testid=pf-secret]", &server.secret_access_key);
+    d.click("[data-testid=pf-save]");
+    let item = format!("[data-testid=profile-item][data-name={}]", css_str(profile));
+    d.find(&item);
+    // The secret is never shown back.
+    let page = d.exec("return document.body.innerText", json!([]));
+    assert!(!page.to_string().contains(&server.secret_access_key));
+    d.click(&format!("{item} [data-testid=profile-use]"));
+    d.click(&format!(
+        "[data-testid=bucket-row][data-bucket={}]",
+        css_str(bucket)
+    ));
+}
+
+/// Drops `path` on the window as the OS would (Tauri's drag-drop event).
+fn drop_path(d: &Driver, path: &Path) {
+    d.exec(
+        "window.__TAURI_INTERNALS__.invoke('plugin:event|emit', { event: 'tauri://drag-drop', \
+         payload: { paths: [arguments[0]], position: { x: 600, y: 300 } } }); return true",
+        json!([path.to_str().expect("utf-8")]),
     );
 }
