@@ -68,7 +68,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${formatCount(n)} ${n === 1 ? one : many}`;
 }
 
-/** An access key id with its middle hidden: "AKIA…WXYZ". */
+/** An access key id with its middle hidden: "GK01…WXYZ". */
 export function maskKeyId(id: string): string {
   if (id.length <= 8) return `${id.slice(0, 2)}…`;
   return `${id.slice(0, 4)}…${id.slice(-4)}`;
