@@ -109,3 +109,32 @@ async fn both_on_then_standalone_off_and_on_again() {
     assert_eq!(http_get(addr, "/api/v1/profiles").await.expect("http"), 200);
     host.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_empty_token_lets_no_http_client_in() {
+    let dir = tempfile::tempdir().expect("dir");
+    let session = Session::open(
+        DataDir::at(dir.path()),
+        Arc::new(MemorySecretStore::default()),
+    )
+    .expect("session");
+    // The desktop without a keychain runs with no token.
+    let state = ApiState::new(
+        session,
+        Sensitive::new(String::new()),
+        TransferConfig::default(),
+        Vec::new(),
+    );
+    let host = ApiHost::start(state, ApiConfig::default(), None)
+        .await
+        .expect("host");
+    for header in ["Bearer ", "Bearer  ", "Bearer"] {
+        let request = Request::get("/api/v1/profiles")
+            .header("authorization", header)
+            .body(Body::empty())
+            .expect("request");
+        let router = host.embedded().expect("embedded");
+        let status = router.oneshot(request).await.expect("answer").status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{header:?}");
+    }
+}
