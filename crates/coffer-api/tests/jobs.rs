@@ -193,6 +193,9 @@ async fn pause_resume_and_a_restart_keep_the_upload_going() {
     })
     .await;
     drop(host);
+    // The process is gone, and so are its connections: without this, the proxy
+    // would go on feeding Garage the stopped part's buffered bytes after the restart.
+    proxy.cut_all();
     // sled lets go of the data dir once every handle is gone.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
