@@ -69,7 +69,7 @@ fn try_install(app: &AppHandle, host: &Arc<ApiHost>) -> tauri::Result<()> {
                     control::resume_all(state);
                 }
             }
-            "quit" => crate::window::quit(app, &host),
+            "quit" => crate::window::quit(app),
             _ => {}
         })
         .build(app)?;

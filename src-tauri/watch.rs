@@ -52,14 +52,20 @@ pub async fn watch(
         if let Some(job) = &event.job {
             batch.note(job);
         }
-        let jobs = coffer_api::jobs::list(&state);
+        // Progress of a running job changes no state: it only moves the tray's
+        // percentage, at most every TRAY_EVERY.
         let progress_only = event
             .job
             .as_ref()
             .is_some_and(|j| j.state == JobState::Running && j.progress.is_some());
-        if !progress_only || last_status.elapsed() >= TRAY_EVERY {
-            last_status = Instant::now();
-            on_status(&QueueStatus::of(&jobs));
+        if progress_only && last_status.elapsed() < TRAY_EVERY {
+            continue;
+        }
+        let jobs = coffer_api::jobs::list(&state);
+        last_status = Instant::now();
+        on_status(&QueueStatus::of(&jobs));
+        if progress_only {
+            continue;
         }
         if let Some(outcome) = batch.observe(&jobs)
             && ui_settings(&state).notifications

@@ -1,11 +1,9 @@
 //! The main window: opened at start, hidden to the tray when closed while transfers
 //! run (said once, by a notification), shown again from the tray.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use coffer_api::ApiHost;
 use coffer_api::jobs::batch::QueueStatus;
 use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
@@ -75,7 +73,7 @@ pub fn on_run_event(app: &AppHandle, event: RunEvent) {
     }
 }
 
-/// Quits from the tray.
-pub fn quit(app: &AppHandle, _host: &Arc<ApiHost>) {
+/// Quits from the tray (transfers stop at a part boundary on exit).
+pub fn quit(app: &AppHandle) {
     app.exit(0);
 }

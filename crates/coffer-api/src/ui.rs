@@ -19,8 +19,13 @@ frame-ancestors 'none'";
 
 /// The built UI: `COFFER_UI_DIR` if set, else `share/coffer/ui` beside the binary's
 /// folder (an install), else the source tree's `ui/dist` (a build from source).
-/// `None` when none of them holds an `index.html`.
+/// `None` when none of them holds an `index.html`. Looked for once per process.
 pub fn ui_dir() -> Option<PathBuf> {
+    static DIR: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    DIR.get_or_init(find_ui_dir).clone()
+}
+
+fn find_ui_dir() -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Some(dir) = std::env::var_os("COFFER_UI_DIR") {
         candidates.push(PathBuf::from(dir));

@@ -10,13 +10,9 @@ fn not_found(id: &str) -> ApiError {
 }
 
 fn conflict(job: &Job, verb: &str) -> ApiError {
-    ApiError::Conflict(format!(
-        "cannot {verb} a job that is {}",
-        serde_json::to_value(job.state)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    ))
+    // The variants are single words; lower case is their JSON name.
+    let state = format!("{:?}", job.state).to_lowercase();
+    ApiError::Conflict(format!("cannot {verb} a job that is {state}"))
 }
 
 /// Pauses a queued or running job; a running one stops at its next part boundary

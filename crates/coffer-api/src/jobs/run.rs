@@ -67,7 +67,7 @@ async fn run(state: &ApiState, id: &str) {
     let last = JobProgress::from(&tracker.finish());
     let shutting_down = state.shutting_down();
 
-    update(state, id, |entry| {
+    let ended = update(state, id, |entry| {
         entry.cancel = None;
         entry.job.progress = Some(last);
         entry.job.state = match (&result, entry.stop.take()) {
@@ -82,7 +82,7 @@ async fn run(state: &ApiState, id: &str) {
             }
         };
     });
-    if let Some(job) = super::get(state, id)
+    if let Some(job) = ended
         && job.state == JobState::Canceled
         && job.kind == JobKind::Upload
     {
@@ -107,14 +107,12 @@ async fn transfer(
     };
     let options = PutOptions::default();
     match job.kind {
-        JobKind::Upload if job.path.is_dir() => {
-            let prefix = folder_prefix(&job.key);
-            transfers
-                .upload_dir(&job.path, &job.bucket, &prefix, &options, tracker)
-                .await
-                .map(drop)
-                .map_err(core)
-        }
+        // `upload_dir` puts the files under `key` as a folder (a `/` is added).
+        JobKind::Upload if job.path.is_dir() => transfers
+            .upload_dir(&job.path, &job.bucket, &job.key, &options, tracker)
+            .await
+            .map(drop)
+            .map_err(core),
         JobKind::Upload => {
             let target = ObjectRef::new(&job.bucket, &job.key);
             let options = PutOptions {
@@ -144,16 +142,6 @@ async fn transfer(
                 .map(drop)
                 .map_err(core)
         }
-    }
-}
-
-/// The prefix a folder upload goes under: the key, ending in one `/` (empty for the
-/// bucket's top).
-fn folder_prefix(key: &str) -> String {
-    if key.is_empty() || key.ends_with('/') {
-        key.to_string()
-    } else {
-        format!("{key}/")
     }
 }
 
@@ -202,12 +190,5 @@ mod tests {
             local_name("été 100% + plus"),
             PathBuf::from("été 100% + plus")
         );
-    }
-
-    #[test]
-    fn folder_prefixes_end_in_one_slash() {
-        assert_eq!(folder_prefix("a/photos"), "a/photos/");
-        assert_eq!(folder_prefix("a/photos/"), "a/photos/");
-        assert_eq!(folder_prefix(""), "");
     }
 }

@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use coffer_core::store::{ObjectMeta, PutOptions};
-use coffer_core::transfer::Tracker;
+use coffer_core::transfer::{Tracker, as_folder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -173,13 +173,8 @@ pub async fn delete_selection(
         deleted += 1;
     }
     for prefix in &selection.prefixes {
-        let prefix = if prefix.ends_with('/') {
-            prefix.clone()
-        } else {
-            format!("{prefix}/")
-        };
         let report = transfers
-            .delete_prefix(&bucket, &prefix, &Tracker::silent("delete"))
+            .delete_prefix(&bucket, &as_folder(prefix), &Tracker::silent("delete"))
             .await?;
         deleted += report.items;
     }

@@ -61,13 +61,7 @@ pub fn load(state: &ApiState) {
         .db()
         .get_json::<TransferSettings>(TREE, "transfers")
     {
-        Ok(Some(saved)) if check(&saved).is_ok() => {
-            state.set_transfer_config(TransferConfig {
-                part_size: saved.part_size,
-                concurrency: saved.concurrency,
-                ..state.transfer_config()
-            });
-        }
+        Ok(Some(saved)) if check(&saved).is_ok() => apply(state, &saved),
         Ok(_) => {}
         Err(e) => tracing::warn!("cannot read the saved transfer settings: {e}"),
     }
@@ -82,6 +76,15 @@ pub fn ui_settings(state: &ApiState) -> UiSettings {
         .ok()
         .flatten()
         .unwrap_or_default()
+}
+
+/// Makes `settings` the part size and concurrency of transfers started from now on.
+fn apply(state: &ApiState, settings: &TransferSettings) {
+    state.set_transfer_config(TransferConfig {
+        part_size: settings.part_size,
+        concurrency: settings.concurrency,
+        ..state.transfer_config()
+    });
 }
 
 fn check(s: &TransferSettings) -> ApiResult<()> {

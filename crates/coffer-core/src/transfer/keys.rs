@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::{Error, Result};
 
 /// `prefix` as a folder: empty, or ending with `/`.
-pub(crate) fn as_folder(prefix: &str) -> String {
+pub fn as_folder(prefix: &str) -> String {
     if prefix.is_empty() || prefix.ends_with('/') {
         prefix.to_string()
     } else {
@@ -79,6 +79,13 @@ pub fn local_path_for_key(root: &Path, relative: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folders_end_in_one_slash() {
+        assert_eq!(as_folder("a/photos"), "a/photos/");
+        assert_eq!(as_folder("a/photos/"), "a/photos/");
+        assert_eq!(as_folder(""), "");
+    }
 
     #[test]
     fn keys_from_paths() {
