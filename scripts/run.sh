@@ -5,12 +5,13 @@
 #   with a display    the desktop app (Tauri window, tray icon, notifications)
 #   without one       `coffer serve` with the same web UI; prints its URL and token
 #
-# Installs what is missing first (scripts/setup.sh) and builds the web UI when its
-# sources changed. Extra arguments go to the app (or to `coffer serve`).
+# Installs what running needs first (`scripts/setup.sh --run`: no Garage and no test
+# tools) and builds the web UI when its sources changed. Extra arguments go to the app
+# (or to `coffer serve`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh >/dev/null
+scripts/setup.sh --run >/dev/null
 scripts/build-ui.sh
 
 if [[ -n "${DISPLAY:-}" || -n "${WAYLAND_DISPLAY:-}" ]]; then

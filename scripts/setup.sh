@@ -3,6 +3,11 @@
 # Safe to run again and again: when everything is there it checks and exits in about
 # a second. Run as root, or as a user with sudo.
 #
+#   scripts/setup.sh          everything: what running needs, and the test tools
+#   scripts/setup.sh --run    only what building and running the app needs (no Garage,
+#                             no PyPI tools, no Chromium, WebDriver or dunst): what
+#                             scripts/run.sh uses
+#
 #   Debian packages  build tools, gnome-keyring + D-Bus (keychain tests), rclone, curl…
 #   Rust             must already be there (cargo, rustfmt, clippy); it is not fetched
 #   Garage 2.x       cargo install garage 2.5.0 into ~/.cargo/bin (about 13 min on 2 cores)
@@ -12,6 +17,11 @@ set -euo pipefail
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+RUN_ONLY=false
+if [[ "${1:-}" == "--run" ]]; then
+    RUN_ONLY=true
+fi
 
 MOTO_VERSION=5.1.22
 SCHEMATHESIS_VERSION=4.32.5
@@ -26,17 +36,25 @@ else
 fi
 
 # --- Debian packages ----------------------------------------------------------------
+# What building and running the app needs: the desktop app (Tauri 2 on WebKitGTK) with
+# its tray (ayatana appindicator), the keychain (Secret Service), openssl for a token.
 APT_PACKAGES=(
     build-essential pkg-config libssl-dev libdbus-1-dev
-    dbus dbus-x11 gnome-keyring libsecret-tools
-    rclone python3 python3-pip time curl ca-certificates git openssl wrk
-    # desktop app (Tauri 2 on WebKitGTK) and its tests: real window under Xvfb driven
-    # by WebKitWebDriver, tray (ayatana appindicator), notifications read back from dunst
+    dbus dbus-x11 gnome-keyring libsecret-tools curl ca-certificates git openssl
     libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
-    libayatana-appindicator3-1 webkit2gtk-driver xvfb xauth xdotool xclip dunst libnotify-bin
-    # web UI tests: Chromium for Playwright (playwright-core); Node.js is checked below
-    chromium
+    libayatana-appindicator3-1
 )
+if ! $RUN_ONLY; then
+    APT_PACKAGES+=(
+        # peers and tools of the tests and benchmarks
+        rclone python3 python3-pip time wrk
+        # the desktop's tests: the real window under Xvfb driven by WebKitWebDriver,
+        # notifications read back from dunst, the clipboard with xclip
+        webkit2gtk-driver xvfb xauth xdotool xclip dunst libnotify-bin
+        # web UI tests: Chromium for Playwright (playwright-core)
+        chromium
+    )
+fi
 # Node.js + npm build the web UI (Vite) and run its tests (Vitest, Playwright). A
 # machine that already has them (e.g. from NodeSource, whose nodejs bundles npm) keeps
 # them; otherwise Debian's packages are added.
@@ -73,6 +91,11 @@ cargo fmt --version >/dev/null 2>&1 ||
 cargo clippy --version >/dev/null 2>&1 ||
     die "clippy missing: rustup component add clippy"
 say "Rust: $(cargo --version)"
+
+if $RUN_ONLY; then
+    say "done (what running needs; scripts/setup.sh without --run adds the test tools)"
+    exit 0
+fi
 
 # --- Garage ---------------------------------------------------------------------------
 garage_bin="${COFFER_GARAGE_BIN:-}"

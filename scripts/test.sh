@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one command that runs every check: installs what is missing (scripts/setup.sh),
 # then, on a private D-Bus session with an unlocked gnome-keyring
-# (scripts/with-keyring.sh): rustfmt, clippy, a build of every binary, and every test.
+# (scripts/with-keyring.sh): rustfmt, one build of every test target with clippy's
+# lints as errors, and every test.
 #
 # Plain `cargo test` (not nextest) on purpose: each test binary then starts its Garage
 # and moto once and shares them between its tests. CARGO_TARGET_DIR is honoured.
@@ -51,8 +52,16 @@ step ui-build scripts/build-ui.sh
 step ui-check npm --prefix ui run check --silent
 step ui-unit npm --prefix ui test --silent
 step fmt cargo fmt --all -- --check
-step clippy cargo clippy --workspace --all-targets -- -D warnings
-step build cargo build --workspace --bins
+# Clippy runs inside the one build of the tests, as the workspace crates' compiler
+# (RUSTC_WORKSPACE_WRAPPER): the dependencies are compiled once, not once for
+# `cargo clippy` (check mode) and again for the tests. The lints and `-D warnings`
+# are the same as `cargo clippy --workspace --all-targets -- -D warnings` for every
+# target the tests build (lib, bins, tests, examples).
+clippy_driver="$(rustc --print sysroot)/bin/clippy-driver"
+[[ -x "$clippy_driver" ]] || clippy_driver="$(command -v clippy-driver)"
+export RUSTC_WORKSPACE_WRAPPER="$clippy_driver"
+export CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+step clippy-and-build cargo test --workspace --no-run
 step test cargo test --workspace
 
 echo "==> all checks passed in $((SECONDS - total_start)) s"

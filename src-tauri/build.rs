@@ -8,6 +8,10 @@ fn main() {
         "api_events",
         "choose_folder",
         "choose_files",
+        "agents_list",
+        "agent_add",
+        "agent_remove",
+        "agent_use",
     ]);
     let attributes = tauri_build::Attributes::new()
         .app_manifest(manifest)

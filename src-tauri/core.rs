@@ -8,11 +8,24 @@ use coffer_api::{ApiHost, ApiState, token};
 use coffer_core::session::Session;
 use coffer_core::transfer::TransferConfig;
 
-use crate::DesktopError;
+use crate::{Backend, DesktopError};
 
-/// Opens the session and starts the API host (and the standalone listener when
-/// `api.standalone` is on in `coffer.toml`).
-pub fn start() -> Result<Arc<ApiHost>, DesktopError> {
+/// When an agent owns the data dir, attaches to it (the app is its window); else opens
+/// the session and starts the API host here (with the agent socket, and the
+/// standalone listener when `api.standalone` is on in `coffer.toml`).
+pub fn start() -> Result<Backend, DesktopError> {
+    let core = |e: &dyn std::fmt::Display| DesktopError::Core(e.to_string());
+    let data = coffer_core::paths::DataDir::discover().map_err(|e| core(&e))?;
+    let client = coffer_core::agent::Client::new(data.agent_socket());
+    if let Some(owner) = tauri::async_runtime::block_on(client.hello()) {
+        tracing::info!(owner = %owner.role, pid = owner.pid, "the data dir is owned by an agent: attaching to it");
+        return Ok(Backend::Agent(client));
+    }
+    start_local().map(Backend::Local)
+}
+
+/// Opens the session and starts the API host in this process.
+pub fn start_local() -> Result<Arc<ApiHost>, DesktopError> {
     let core = |e: &dyn std::fmt::Display| DesktopError::Core(e.to_string());
     let session = Session::open_default().map_err(|e| core(&e))?;
     let api_token = match token::api_token(
@@ -38,9 +51,16 @@ pub fn start() -> Result<Arc<ApiHost>, DesktopError> {
             api_token,
             TransferConfig::default(),
             config.allowed_dirs.clone(),
-        );
-        ApiHost::start(state, config, Some(root.join("coffer.toml")))
+        )
+        .map_err(|e| core(&e))?;
+        let host = ApiHost::start(state, config, Some(root.join("coffer.toml")))
             .await
-            .map_err(|e| core(&e))
+            .map_err(|e| core(&e))?;
+        // Other coffer commands of this user attach to the app while it runs.
+        #[cfg(unix)]
+        if let Err(e) = host.listen_socket("desktop").await {
+            tracing::warn!("no agent socket: {e}; coffer commands wait for the app to quit");
+        }
+        Ok(host)
     })
 }

@@ -9,6 +9,7 @@
 //!   task that keeps both in step with the transfer queue.
 //! - [`window`]: closing the window while transfers run hides it to the tray.
 
+pub mod batch;
 pub mod commands;
 pub mod core;
 pub mod notify;
@@ -31,10 +32,61 @@ pub enum DesktopError {
     Tauri(#[from] tauri::Error),
 }
 
-/// What the commands share: the API host of this process.
+/// Where the window's calls go.
+pub enum Backend {
+    /// This process owns the data dir: its host's embedded router answers.
+    Local(Arc<ApiHost>),
+    /// An agent (`coffer agent`, `coffer serve`) owns it: this app is its window, over
+    /// the agent's socket; closing the app leaves the agent's jobs running.
+    Agent(coffer_core::agent::Client),
+}
+
+/// What the commands share: where the API is.
 pub struct Desktop {
-    /// The host: its embedded router answers the window's calls.
-    pub host: Arc<ApiHost>,
+    /// This computer: this process's host, or the local agent's socket.
+    pub backend: Backend,
+    /// The data dir's session (remote agents are kept there), when reachable.
+    pub session: Option<coffer_core::session::Session>,
+    /// The remote agent the window shows instead of this computer.
+    remote: std::sync::Mutex<Option<(String, coffer_core::agent::Client)>>,
+}
+
+impl Desktop {
+    /// The app over `backend`, with the data dir's session for the remote agents.
+    pub fn new(backend: Backend, session: Option<coffer_core::session::Session>) -> Self {
+        Desktop {
+            backend,
+            session,
+            remote: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The app over its own host.
+    pub fn local(host: Arc<ApiHost>) -> Self {
+        let session = host.state().session().clone();
+        Self::new(Backend::Local(host), Some(session))
+    }
+
+    /// The remote agent in use, if any.
+    pub fn remote(&self) -> Option<(String, coffer_core::agent::Client)> {
+        self.remote
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Shows a remote agent (or this computer again).
+    pub fn use_remote(&self, remote: Option<(String, coffer_core::agent::Client)>) {
+        *self.remote.lock().unwrap_or_else(|e| e.into_inner()) = remote;
+    }
+
+    /// The host, when this process owns the data dir.
+    pub fn host(&self) -> Option<&Arc<ApiHost>> {
+        match &self.backend {
+            Backend::Local(host) => Some(host),
+            Backend::Agent(_) => None,
+        }
+    }
 }
 
 /// The commands the window may call (each also needs its `allow-…` permission in
@@ -48,6 +100,10 @@ macro_rules! handlers {
             $crate::commands::events::api_events,
             $crate::commands::dialog::choose_folder,
             $crate::commands::dialog::choose_files,
+            $crate::commands::agents::agents_list,
+            $crate::commands::agents::agent_add,
+            $crate::commands::agents::agent_remove,
+            $crate::commands::agents::agent_use,
         ]
     };
 }
@@ -65,12 +121,18 @@ pub fn run() -> Result<(), DesktopError> {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_clipboard_manager::init())
         .setup(|app| {
-            let host = core::start().map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
+            let backend = core::start().map_err(|e| Box::new(e) as Box<dyn std::error::Error>)?;
+            let session = match &backend {
+                Backend::Local(host) => Some(host.state().session().clone()),
+                // Attached: the data dir through the agent, for the remote agents list.
+                Backend::Agent(_) => coffer_core::session::Session::connect_default().ok(),
+            };
+            let desktop = Desktop::new(backend, session);
             window::open_main(app.handle())?;
-            tray::install(app.handle(), &host);
-            watch::spawn(app.handle().clone(), host.clone());
+            tray::install(app.handle(), &desktop);
+            watch::spawn(app.handle().clone(), &desktop);
             use tauri::Manager;
-            app.manage(Desktop { host });
+            app.manage(desktop);
             Ok(())
         })
         .on_window_event(window::on_event)

@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use coffer_api::jobs::batch::QueueStatus;
 use tauri::{AppHandle, Manager, RunEvent, WebviewUrl, WebviewWindowBuilder, Window, WindowEvent};
 
 use crate::Desktop;
+use crate::batch::QueueStatus;
 use crate::notify::{DesktopNotifier, Notifier};
 
 /// The main window's label.
@@ -43,7 +43,11 @@ pub fn on_event(window: &Window, event: &WindowEvent) {
     let Some(desktop) = window.try_state::<Desktop>() else {
         return;
     };
-    let status = QueueStatus::of(&coffer_api::jobs::list(desktop.host.state()));
+    // An agent's window closes: the agent keeps running its jobs.
+    let Some(host) = desktop.host() else {
+        return;
+    };
+    let status = QueueStatus::of(&host.state().engine().list());
     if status.active == 0 {
         return;
     }
@@ -65,8 +69,8 @@ pub fn on_event(window: &Window, event: &WindowEvent) {
 pub fn on_run_event(app: &AppHandle, event: RunEvent) {
     if let RunEvent::Exit = event
         && let Some(desktop) = app.try_state::<Desktop>()
+        && let Some(host) = desktop.host().cloned()
     {
-        let host = desktop.host.clone();
         tauri::async_runtime::block_on(async move {
             let _ = tokio::time::timeout(Duration::from_secs(8), host.shutdown()).await;
         });

@@ -26,7 +26,7 @@ fn fixture(runtime: &tokio::runtime::Runtime) -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
     let host = support::local_host(runtime, dir.path());
     let app = mock_builder()
-        .manage(Desktop { host: host.clone() })
+        .manage(Desktop::local(host.clone()))
         .invoke_handler(coffer_desktop::handlers!())
         .build(tauri::generate_context!(test = true))
         .expect("app");
@@ -167,7 +167,7 @@ fn a_channel_receives_a_download_jobs_progress() {
     let f = fixture(&runtime);
     let received: Arc<Mutex<Vec<Value>>> = Arc::default();
     let sink = received.clone();
-    let channel: Channel<coffer_api::events::Event> = Channel::new(move |body| {
+    let channel: Channel<Value> = Channel::new(move |body| {
         if let InvokeResponseBody::Json(text) = body
             && let Ok(v) = serde_json::from_str::<Value>(&text)
         {
@@ -187,7 +187,7 @@ fn a_channel_receives_a_download_jobs_progress() {
         "POST",
         "/api/v1/jobs",
         Value::Null,
-        json!({ "kind": "download", "profile": "local", "bucket": "samples", "key": "images/", "path": into }),
+        json!({ "kind": "download", "params": { "profile": "local", "bucket": "samples", "key": "images/", "path": into } }),
     )
     .expect("job");
     let id = job["id"].as_str().expect("id").to_string();
@@ -195,7 +195,10 @@ fn a_channel_receives_a_download_jobs_progress() {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let done = received.lock().expect("lock").iter().any(|e| {
-            e["kind"] == "job" && e["job"]["id"] == id.as_str() && e["job"]["state"] == "done"
+            e["stream"] == "job"
+                && e["data"]["kind"] == "done"
+                && e["data"]["job"]["id"] == id.as_str()
+                && e["data"]["job"]["state"] == "done"
         });
         if done {
             break;
@@ -210,16 +213,16 @@ fn a_channel_receives_a_download_jobs_progress() {
     let events = received.lock().expect("lock").clone();
     let states: Vec<&str> = events
         .iter()
-        .filter(|e| e["job"]["id"] == id.as_str())
-        .filter_map(|e| e["job"]["state"].as_str())
+        .filter(|e| e["data"]["job"]["id"] == id.as_str())
+        .filter_map(|e| e["data"]["job"]["state"].as_str())
         .collect();
     assert!(states.contains(&"running"), "{states:?}");
     let last = events
         .iter()
         .rev()
-        .find(|e| e["job"]["id"] == id.as_str())
+        .find(|e| e["data"]["job"]["id"] == id.as_str())
         .expect("last");
-    assert_eq!(last["job"]["progress"]["items_done"], 2, "{last}");
+    assert_eq!(last["data"]["job"]["progress"]["items_done"], 2, "{last}");
     assert!(into.join("images/coffer.png").is_file());
     assert!(into.join("images/diagram.svg").is_file());
 }

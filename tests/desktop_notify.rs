@@ -7,8 +7,8 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use coffer_api::jobs::{JobKind, JobRequest};
 use coffer_api::state::Caller;
+use coffer_jobs::{JobState, NewJob, NotifyPolicy, Schedule};
 use coffer_desktop::notify::DesktopNotifier;
 
 fn ready() -> bool {
@@ -58,30 +58,53 @@ fn a_finished_batch_and_a_failed_one_are_notified() {
     ));
     let into = dir.path().join("downloads");
     std::fs::create_dir_all(&into).expect("mkdir");
-    let download = |key: &str| JobRequest {
-        kind: JobKind::Download,
-        profile: "local".into(),
-        bucket: "samples".into(),
-        key: key.into(),
-        path: into.clone(),
+    let download = |key: &str| NewJob {
+        kind: "download".into(),
+        params: serde_json::json!({
+            "profile": "local", "bucket": "samples", "key": key, "path": into,
+        }),
+        ..NewJob::default()
+    };
+    let add = |job: NewJob| {
+        let _guard = runtime.enter();
+        coffer_api::jobs::add(&state, job, Caller::Desktop).expect("job added")
     };
 
     // A batch of two that both finish.
-    runtime.block_on(async {
-        coffer_api::jobs::enqueue(&state, download("images/"), Caller::Desktop).expect("job 1");
-        coffer_api::jobs::enqueue(&state, download("data/"), Caller::Desktop).expect("job 2");
-    });
+    add(download("images/"));
+    add(download("data/"));
     let history = wait_for(&dunst, "2 transfers finished.");
     assert!(history.contains("Transfers finished"), "{history}");
     assert!(into.join("images/coffer.png").is_file());
 
     // A batch with a failure names what failed.
-    runtime.block_on(async {
-        coffer_api::jobs::enqueue(&state, download("no such file.txt"), Caller::Desktop)
-            .expect("job 3");
-    });
+    add(download("no such file.txt"));
     let history = wait_for(&dunst, "Transfer failed: download of no such file.txt");
     assert!(history.contains("Coffer"), "the app name: {history}");
+
+    // A scheduled job that fails tells so by itself (its notify setting), through the
+    // engine's alerts, and records the error in its history.
+    let alerts: Arc<dyn coffer_jobs::Notifier> = Arc::new(Plain(DesktopNotifier::default()));
+    let _alerts = {
+        let _guard = runtime.enter();
+        coffer_jobs::alerts::spawn(state.engine(), Some(alerts))
+    };
+    let nightly = add(NewJob {
+        schedule: Some(Schedule::every("1d")),
+        run_now: Some(true),
+        notify: Some(NotifyPolicy {
+            on_failure: true,
+            on_success: false,
+        }),
+        name: Some("nightly report".into()),
+        ..download("reports/missing.csv")
+    });
+    let history = wait_for(&dunst, "Job failed: nightly report");
+    assert!(history.contains("missing.csv"), "names the key: {history}");
+    let runs = state.engine().history(&nightly.def.id).expect("history");
+    assert_eq!(runs.len(), 1);
+    assert!(runs[0].error.as_deref().is_some_and(|e| e.contains("missing.csv")), "{runs:?}");
+    assert!(state.engine().get(&nightly.def.id).expect("job").status.next_run.is_some());
 
     // Turned off in Settings: a batch ends and nothing new is shown.
     use coffer_core::meta::MetaDbExt;
@@ -98,16 +121,24 @@ fn a_finished_batch_and_a_failed_one_are_notified() {
         )
         .expect("settings");
     let before = dunst.history().matches("\"summary\"").count();
-    let quiet = runtime.block_on(async {
-        coffer_api::jobs::enqueue(&state, download("README.md"), Caller::Desktop).expect("job 4")
-    });
+    let quiet = add(download("README.md"));
     let deadline = Instant::now() + Duration::from_secs(30);
-    while coffer_api::jobs::get(&state, &quiet.id).map(|j| j.state)
-        != Some(coffer_api::jobs::JobState::Done)
-    {
+    while state.engine().get(&quiet.def.id).map(|j| j.status.state).ok() != Some(JobState::Done) {
         assert!(Instant::now() < deadline, "job 4 did not finish");
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(dunst.history().matches("\"summary\"").count(), before);
+}
+
+/// The desktop notifier as the engine's alerts seam (errors logged).
+struct Plain(DesktopNotifier);
+
+impl coffer_jobs::Notifier for Plain {
+    fn notify(&self, title: &str, body: &str) {
+        use coffer_desktop::notify::Notifier;
+        if let Err(e) = self.0.notify(title, body) {
+            eprintln!("{e}");
+        }
+    }
 }

@@ -325,3 +325,66 @@ fn drop_path(d: &Driver, path: &Path) {
         json!([path.to_str().expect("utf-8")]),
     );
 }
+
+#[test]
+fn the_app_started_on_a_data_dir_an_agent_owns_is_its_window() {
+    if !ready() {
+        return;
+    }
+    let xvfb = coffer_testkit::Xvfb::start().expect("Xvfb");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    // The agent: this test process owns the data dir and answers on its socket.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let host = runtime.block_on(async {
+        let session = coffer_core::session::Session::open(
+            coffer_core::paths::DataDir::at(&home),
+            std::sync::Arc::new(coffer_core::secret::MemorySecretStore::default()),
+        )
+        .expect("session");
+        let state = coffer_api::ApiState::new(
+            session,
+            coffer_core::Sensitive::new("agent-token".into()),
+            coffer_core::transfer::TransferConfig::default(),
+            Vec::new(),
+        )
+        .expect("state");
+        let host = coffer_api::ApiHost::start(state, coffer_api::config::ApiConfig::default(), None)
+            .await
+            .expect("host");
+        host.listen_socket("agent").await.expect("socket");
+        let (_, store) = host.state().store("local").expect("local store");
+        store.create_bucket("agent-owned").await.expect("bucket");
+        host
+    });
+    runtime.block_on(async {
+        let (_, store) = host.state().store("local").expect("local store");
+        let body = coffer_core::store::Body::Bytes(bytes::Bytes::from_static(b"kept by the agent"));
+        store
+            .put(
+                "agent-owned",
+                "from agent.txt",
+                body,
+                &coffer_core::store::PutOptions::default(),
+            )
+            .await
+            .expect("put");
+    });
+
+    let d = Driver::start(&xvfb.display, &home);
+    // No samples: the app did not open the data dir itself; it shows the agent's.
+    d.click("[data-testid=bucket-row][data-bucket=agent-owned]");
+    d.find(&format!(
+        "[data-testid=row][data-key={}]",
+        css_str("from agent.txt")
+    ));
+    let buckets = d.exec(
+        "return [...document.querySelectorAll('[data-testid=bucket-row]')].length",
+        json!([]),
+    );
+    assert!(buckets.as_u64().is_some_and(|n| n >= 1), "{buckets}");
+    drop(d);
+    // The window is gone; the agent still answers.
+    assert!(host.state().engine().list().is_empty());
+    runtime.block_on(host.shutdown());
+}

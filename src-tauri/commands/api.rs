@@ -68,12 +68,20 @@ fn uri(path: &str, query: Option<&BTreeMap<String, String>>) -> Result<String, E
     Ok(format!("{path}?{}", q.finish()))
 }
 
-/// Sends one request through the embedded router.
+/// Sends one request through the embedded router, or to the agent this app is the
+/// window of.
 async fn call(
     desktop: &Desktop,
     request: Request<Body>,
 ) -> Result<(StatusCode, String, bytes::Bytes), ErrorBody> {
-    let router = desktop.host.embedded().ok_or_else(|| {
+    if let Some((_, remote)) = desktop.remote() {
+        return call_agent(&remote, request).await;
+    }
+    let host = match &desktop.backend {
+        crate::Backend::Local(host) => host,
+        crate::Backend::Agent(client) => return call_agent(client, request).await,
+    };
+    let router = host.embedded().ok_or_else(|| {
         error(
             "api_off",
             "the embedded API is switched off (api.embedded = false in coffer.toml)",
@@ -98,6 +106,30 @@ async fn call(
         .await
         .map_err(|e| error("internal", e.to_string()))?
         .to_bytes();
+    Ok((status, content_type, body))
+}
+
+/// Sends one request to the agent over its socket.
+async fn call_agent(
+    client: &coffer_core::agent::Client,
+    request: Request<Body>,
+) -> Result<(StatusCode, String, bytes::Bytes), ErrorBody> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| error("internal", e.to_string()))?
+        .to_bytes();
+    let request = Request::from_parts(parts, http_body_util::Full::new(body));
+    let (status, headers, body) = client
+        .send(request)
+        .await
+        .map_err(|e| error("agent_gone", e.to_string()))?;
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     Ok((status, content_type, body))
 }
 

@@ -1,38 +1,136 @@
-//! Live transfer events for the window, over a `tauri::ipc::Channel`.
+//! Live events for the window, over a `tauri::ipc::Channel`: the job engine's events
+//! and the one-off transfers', in one envelope (`{stream, data}`), from this process
+//! or from the agent this app is the window of (its SSE stream, read over the socket).
 
 use coffer_api::ApiState;
-use coffer_api::events::Event;
+use futures::StreamExt;
+use serde_json::Value;
 use tauri::State;
 use tauri::ipc::Channel;
-use tokio::sync::broadcast::error::RecvError;
 
-use crate::Desktop;
+use crate::{Backend, Desktop};
 
-/// Sends every transfer and job event to `on_event` until the window goes away (the
+/// Sends every job and transfer event to `on_event` until the window goes away (the
 /// channel refuses a message) or the app stops.
 #[tauri::command]
-pub async fn api_events(desktop: State<'_, Desktop>, on_event: Channel<Event>) -> Result<(), ()> {
-    forward(desktop.host.state().clone(), on_event).await;
+pub async fn api_events(desktop: State<'_, Desktop>, on_event: Channel<Value>) -> Result<(), ()> {
+    if let Some((_, remote)) = desktop.remote() {
+        forward_agent(remote, on_event);
+        return Ok(());
+    }
+    match &desktop.backend {
+        Backend::Local(host) => forward(host.state().clone(), on_event).await,
+        Backend::Agent(client) => forward_agent(client.clone(), on_event),
+    }
     Ok(())
 }
 
 /// Subscribes to the events of `state` now, and forwards them to `channel` from a
 /// task of their own.
-pub async fn forward(state: ApiState, channel: Channel<Event>) {
-    let mut events = state.subscribe();
+pub async fn forward(state: ApiState, channel: Channel<Value>) {
+    let mut events = Box::pin(coffer_api::events::stream(&state));
     tauri::async_runtime::spawn(async move {
-        loop {
-            match events.recv().await {
-                Ok(event) => {
-                    if channel.send(event).is_err() {
-                        break;
-                    }
-                }
-                Err(RecvError::Lagged(missed)) => {
-                    tracing::debug!(missed, "the window fell behind on events");
-                }
-                Err(RecvError::Closed) => break,
+        while let Some(event) = events.next().await {
+            let Ok(value) = serde_json::to_value(&event) else {
+                continue;
+            };
+            if channel.send(value).is_err() {
+                break;
             }
         }
     });
+}
+
+/// Reads the agent's SSE stream and forwards each event as `{stream, data}`.
+fn forward_agent(client: coffer_core::agent::Client, channel: Channel<Value>) {
+    tauri::async_runtime::spawn(async move {
+        let Ok(request) = http::Request::get("/api/v1/events")
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+        else {
+            return;
+        };
+        let response = match client.open(request).await {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::warn!("no events from the agent: {e}");
+                return;
+            }
+        };
+        let mut body = http_body_util::BodyStream::new(response.into_body());
+        let mut sse = Sse::default();
+        while let Some(Ok(frame)) = body.next().await {
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            for (name, data) in sse.feed(&data) {
+                let Ok(data) = serde_json::from_str::<Value>(&data) else {
+                    continue;
+                };
+                if channel
+                    .send(serde_json::json!({ "stream": name, "data": data }))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+    });
+}
+
+/// A Server-Sent Events reader: bytes in, `(event name, data)` out.
+#[derive(Debug, Default)]
+pub struct Sse {
+    buffer: String,
+    name: String,
+    data: String,
+}
+
+impl Sse {
+    /// Takes more bytes; returns the events they completed.
+    pub fn feed(&mut self, bytes: &[u8]) -> Vec<(String, String)> {
+        self.buffer.push_str(&String::from_utf8_lossy(bytes));
+        let mut out = Vec::new();
+        while let Some(end) = self.buffer.find('\n') {
+            let line: String = self.buffer.drain(..=end).collect();
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.is_empty() {
+                if !self.data.is_empty() {
+                    let name = if self.name.is_empty() {
+                        "message".to_string()
+                    } else {
+                        std::mem::take(&mut self.name)
+                    };
+                    out.push((name, std::mem::take(&mut self.data)));
+                }
+                self.name.clear();
+            } else if let Some(v) = line.strip_prefix("event:") {
+                self.name = v.trim_start().to_string();
+            } else if let Some(v) = line.strip_prefix("data:") {
+                if !self.data.is_empty() {
+                    self.data.push('\n');
+                }
+                self.data.push_str(v.strip_prefix(' ').unwrap_or(v));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Sse;
+
+    #[test]
+    fn sse_frames_split_anywhere() {
+        let mut sse = Sse::default();
+        assert!(sse.feed(b"event: job\ndata: {\"a\"").is_empty());
+        let got = sse.feed(b":1}\n\n: keep-alive\n\nevent: transfer\r\ndata: 2\r\n\r\n");
+        assert_eq!(
+            got,
+            vec![
+                ("job".to_string(), "{\"a\":1}".to_string()),
+                ("transfer".to_string(), "2".to_string())
+            ]
+        );
+    }
 }

@@ -25,7 +25,8 @@ pub fn local_host(runtime: &tokio::runtime::Runtime, dir: &Path) -> Arc<ApiHost>
             "test-token".to_string().into(),
             TransferConfig::default(),
             Vec::new(),
-        );
+        )
+        .expect("state");
         ApiHost::start(state, ApiConfig::default(), None)
             .await
             .expect("host")

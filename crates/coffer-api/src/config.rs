@@ -7,7 +7,10 @@
 //! standalone = false           # the HTTP listener
 //! listen = "127.0.0.1:8421"
 //! allow_remote = false         # needed for a non-loopback listen address
-//! behind_tls_proxy = false     # a non-loopback listener must be behind TLS
+//! behind_tls_proxy = false     # a non-loopback listener must be behind TLS…
+//! tls = false                  # …or speak it: a self-signed certificate in the data dir
+//! tls_cert = "/path/cert.pem"  # or the user's own certificate chain…
+//! tls_key = "/path/key.pem"    # …and key
 //! allowed_dirs = []            # local folders the API may read and write
 //! ```
 
@@ -74,6 +77,13 @@ pub struct ApiConfig {
     pub allow_remote: bool,
     /// The listener sits behind a proxy that terminates TLS.
     pub behind_tls_proxy: bool,
+    /// The listener speaks TLS itself: with `tls_cert` and `tls_key` when given, else
+    /// with a self-signed certificate kept in the data dir.
+    pub tls: bool,
+    /// The certificate chain (PEM) for TLS.
+    pub tls_cert: Option<PathBuf>,
+    /// Its private key (PEM).
+    pub tls_key: Option<PathBuf>,
     /// Local folders the API may read and write (none by default).
     pub allowed_dirs: Vec<PathBuf>,
 }
@@ -88,6 +98,9 @@ impl Default for ApiConfig {
                 .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 8421))),
             allow_remote: false,
             behind_tls_proxy: false,
+            tls: false,
+            tls_cert: None,
+            tls_key: None,
             allowed_dirs: Vec::new(),
         }
     }
@@ -198,10 +211,11 @@ impl ApiConfig {
                 self.listen
             )));
         }
-        if !self.behind_tls_proxy {
+        if !self.behind_tls_proxy && !self.tls {
             return Err(ConfigError::Unsafe(format!(
-                "a listener on {} must be behind TLS: put it behind a TLS-terminating \
-                 proxy and pass --behind-tls-proxy (or set api.behind_tls_proxy)",
+                "a listener on {} must speak TLS: pass --tls (a self-signed certificate) \
+                 or --tls-cert and --tls-key, or put it behind a TLS-terminating proxy and \
+                 pass --behind-tls-proxy",
                 self.listen
             )));
         }
@@ -282,5 +296,8 @@ mod tests {
         assert!(config.check_listen().is_err());
         config.behind_tls_proxy = true;
         assert!(config.check_listen().expect("ok").is_some());
+        config.behind_tls_proxy = false;
+        config.tls = true;
+        assert!(config.check_listen().expect("native TLS is enough").is_some());
     }
 }

@@ -1,5 +1,14 @@
-//! Transfer events, pushed to every connected client with Server-Sent Events
+//! Live events, pushed to every connected client with Server-Sent Events
 //! (`GET /api/v1/events`): two browser tabs see the same queue live.
+//!
+//! Two streams share the connection, told apart by the SSE event name:
+//! - `job`: the job engine's typed events ([`coffer_jobs::Event`]: queued, started,
+//!   progress, done, failed, paused, canceled, scheduled, changed, removed), each with
+//!   the job as it is now; a slow client loses progress ticks, never a change of state;
+//! - `transfer`: one-off transfers that are not jobs (a browser's streamed upload, the
+//!   `upload-file`/`download-file` routes): [`Event`].
+//!
+//! The desktop gets the same two streams in one envelope, [`Envelope`].
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -27,8 +36,6 @@ pub enum EventKind {
     Done,
     /// It failed; `error` says why.
     Failed,
-    /// A transfer job changed (state or progress); `job` is its new state.
-    Job,
 }
 
 /// One transfer event.
@@ -49,10 +56,46 @@ pub struct Event {
     pub progress: Option<Progress>,
     /// Why it failed.
     pub error: Option<ErrorBody>,
-    /// The job, for `kind: job`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Object)]
-    pub job: Option<crate::jobs::Job>,
+}
+
+/// An event of either stream, as the desktop's channel carries it:
+/// `{"stream": "job", "data": {...}}` or `{"stream": "transfer", "data": {...}}`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "stream", content = "data", rename_all = "snake_case")]
+pub enum Envelope {
+    /// A job event (boxed: it carries the whole job).
+    Job(Box<coffer_jobs::Event>),
+    /// A one-off transfer's event (boxed too: it carries a progress snapshot).
+    Transfer(Box<Event>),
+}
+
+impl Envelope {
+    /// The SSE event name and the JSON data.
+    pub fn sse(&self) -> (&'static str, String) {
+        match self {
+            Envelope::Job(e) => ("job", serde_json::to_string(e).unwrap_or_default()),
+            Envelope::Transfer(e) => ("transfer", serde_json::to_string(e).unwrap_or_default()),
+        }
+    }
+}
+
+/// Both streams of `state` from now on, merged: ends when the state goes away.
+pub fn stream(state: &ApiState) -> impl Stream<Item = Envelope> + Send + use<> {
+    let transfers = futures::stream::unfold(state.subscribe(), |mut receiver| async move {
+        loop {
+            match receiver.recv().await {
+                Ok(event) => return Some((Envelope::Transfer(Box::new(event)), receiver)),
+                // A slow client missed some progress; it gets the next ones.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return None,
+            }
+        }
+    });
+    let jobs = futures::stream::unfold(state.engine().subscribe(), |mut events| async move {
+        let event = events.recv().await?;
+        Some((Envelope::Job(Box::new(event)), events))
+    });
+    futures::stream::select(jobs, transfers)
 }
 
 /// `GET /api/v1/events`: a stream of [`Event`]s as they happen.
@@ -60,26 +103,16 @@ pub struct Event {
     get,
     path = "/api/v1/events",
     tag = "transfers",
-    responses((status = 200, description = "A text/event-stream of transfer events", content_type = "text/event-stream")),
+    responses((status = 200, description = "A text/event-stream of `job` and `transfer` events", content_type = "text/event-stream")),
     security(("token" = []))
 )]
 pub async fn events(
     State(state): State<ApiState>,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
-    let receiver = state.subscribe();
-    let stream = futures::stream::unfold(receiver, |mut receiver| async move {
-        loop {
-            match receiver.recv().await {
-                Ok(event) => {
-                    let data = serde_json::to_string(&event).unwrap_or_default();
-                    let sse = SseEvent::default().event("transfer").data(data);
-                    return Some((Ok(sse), receiver));
-                }
-                // A slow client missed some; it gets the next ones.
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => return None,
-            }
-        }
+    use futures::StreamExt;
+    let stream = stream(&state).map(|envelope| {
+        let (name, data) = envelope.sse();
+        Ok(SseEvent::default().event(name).data(data))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }

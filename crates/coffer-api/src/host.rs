@@ -23,6 +23,11 @@ pub struct ApiHost {
     router: Router,
     config: Mutex<ApiConfig>,
     listener: tokio::sync::Mutex<Option<Listener>>,
+    /// The listener's certificate fingerprint, when it speaks TLS.
+    fingerprint: Mutex<Option<String>>,
+    /// The agent's Unix socket, when this process owns the data dir and answers there.
+    #[cfg(unix)]
+    socket: tokio::sync::Mutex<Option<crate::agent::AgentSocket>>,
     /// Where changed settings are saved (`None`: not saved, e.g. in tests).
     config_file: Option<PathBuf>,
     /// Headless (`coffer serve`): the listener is the only way in, so it cannot be
@@ -53,12 +58,15 @@ impl ApiHost {
             router,
             config: Mutex::new(config.clone()),
             listener: tokio::sync::Mutex::new(None),
+            fingerprint: Mutex::new(None),
+            #[cfg(unix)]
+            socket: tokio::sync::Mutex::new(None),
             config_file,
             headless: std::sync::atomic::AtomicBool::new(false),
         });
         state.attach_host(&host);
         crate::routes::preferences::load(&state);
-        crate::jobs::restore(&state);
+        state.engine().start();
         if config.standalone {
             host.open(config.listen).await?;
         }
@@ -110,12 +118,39 @@ impl ApiHost {
         {
             tracing::warn!("{warning}");
         }
-        let listener = Listener::start(self.router.clone(), listen)
+        let tls = self.tls()?;
+        *self.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) =
+            tls.as_ref().map(|t| t.fingerprint.clone());
+        let listener = Listener::start_with(self.router.clone(), listen, tls.map(|t| t.config))
             .await
             .map_err(|e| ApiError::bad_request(format!("cannot listen on {listen}: {e}")))?;
         let addr = listener.local_addr();
         *self.listener.lock().await = Some(listener);
         Ok(addr)
+    }
+
+    /// The listener's TLS, as the settings ask: the user's certificate and key, or
+    /// the data dir's self-signed one; `None` for plain HTTP.
+    pub fn tls(&self) -> ApiResult<Option<crate::tls::Tls>> {
+        let config = self.config();
+        match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => crate::tls::from_files(cert, key).map(Some),
+            (Some(_), None) | (None, Some(_)) => Err(ApiError::bad_request(
+                "give both --tls-cert and --tls-key (or neither, for a self-signed certificate)",
+            )),
+            (None, None) if config.tls => {
+                crate::tls::self_signed(self.state.session().data_dir().root()).map(Some)
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// The SHA-256 fingerprint of the listener's certificate, while it speaks TLS.
+    pub fn tls_fingerprint(&self) -> Option<String> {
+        self.fingerprint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Turns the standalone listener on (on `listen`, or the configured address) or
@@ -166,9 +201,28 @@ impl ApiHost {
         Ok(())
     }
 
-    /// Stops transfers at a part boundary and closes the listener.
+    /// Answers on the data dir's agent socket, so that other `coffer` processes of
+    /// this user attach to this one; `role` says what this process is (`desktop`,
+    /// `serve`, `agent`). Returns the socket's path.
+    #[cfg(unix)]
+    pub async fn listen_socket(&self, role: &str) -> ApiResult<PathBuf> {
+        let path = self.state.session().data_dir().agent_socket();
+        let socket = crate::agent::AgentSocket::start(self.state.clone(), &path, role).await?;
+        if let Some(old) = self.socket.lock().await.replace(socket) {
+            old.stop().await;
+        }
+        Ok(path)
+    }
+
+    /// Stops transfers and jobs at a part boundary (a stopped transfer job is queued
+    /// again for the next start) and closes the listener.
     pub async fn shutdown(&self) {
+        #[cfg(unix)]
+        if let Some(socket) = self.socket.lock().await.take() {
+            socket.stop().await;
+        }
         self.state.stop_transfers();
+        self.state.engine().shutdown().await;
         if let Some(listener) = self.listener.lock().await.take() {
             let _ = listener.stop().await;
         }

@@ -9,9 +9,12 @@
 //! - Uploads and downloads stream; other bodies are limited to [`BODY_LIMIT`].
 //! - Transfer events go to every client over Server-Sent Events ([`events`]).
 //!
-//! The same [`router`] serves the standalone listener (`coffer serve`) and the
-//! desktop's embedded API.
+//! The same [`router`] serves the standalone listener (`coffer serve`), the desktop's
+//! embedded API and the agent's Unix socket ([`agent`]), which other `coffer`
+//! processes of the same user attach to.
 
+#[cfg(unix)]
+pub mod agent;
 pub mod auth;
 pub mod config;
 pub mod error;
@@ -24,6 +27,7 @@ pub mod openapi;
 pub mod routes;
 pub mod server;
 pub mod state;
+pub mod tls;
 pub mod token;
 pub mod ui;
 
@@ -126,12 +130,17 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             "/api/v1/jobs",
             get(job_routes::list).post(job_routes::create),
         )
+        .route("/api/v1/jobs/kinds", get(job_routes::kinds))
         .route("/api/v1/jobs/pause-all", post(job_routes::pause_all))
         .route("/api/v1/jobs/resume-all", post(job_routes::resume_all))
         .route(
             "/api/v1/jobs/{id}",
-            axum::routing::delete(job_routes::forget),
+            get(job_routes::get)
+                .put(job_routes::edit)
+                .delete(job_routes::forget),
         )
+        .route("/api/v1/jobs/{id}/history", get(job_routes::history))
+        .route("/api/v1/jobs/{id}/run", post(job_routes::run))
         .route("/api/v1/jobs/{id}/pause", post(job_routes::pause))
         .route("/api/v1/jobs/{id}/resume", post(job_routes::resume))
         .route("/api/v1/jobs/{id}/cancel", post(job_routes::cancel))

@@ -7,6 +7,7 @@
 //! [`MAX_HEADER_BYTES`] (431 beyond).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -34,6 +35,17 @@ pub struct Listener {
 impl Listener {
     /// Binds `addr` and serves `router` on it until [`Listener::stop`].
     pub async fn start(router: Router, addr: SocketAddr) -> std::io::Result<Listener> {
+        Self::start_with(router, addr, None).await
+    }
+
+    /// Binds `addr` and serves `router` on it, over TLS when `tls` is given (each
+    /// client gets [`HEADER_READ_TIMEOUT`] for its handshake too).
+    pub async fn start_with(
+        router: Router,
+        addr: SocketAddr,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> std::io::Result<Listener> {
+        let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
         // A listener just closed on the same port may hold it for a moment.
         let mut tries = 0;
         let listener = loop {
@@ -70,6 +82,31 @@ impl Listener {
                             }
                         };
                         let service = TowerToHyperService::new(router.clone());
+                        if let Some(acceptor) = &acceptor {
+                            let (acceptor, builder, watcher) =
+                                (acceptor.clone(), builder.clone(), graceful.watcher());
+                            tokio::spawn(async move {
+                                let handshake = tokio::time::timeout(
+                                    HEADER_READ_TIMEOUT,
+                                    acceptor.accept(stream),
+                                );
+                                let stream = match handshake.await {
+                                    Ok(Ok(stream)) => stream,
+                                    Ok(Err(e)) => {
+                                        tracing::debug!(error = %e, "TLS handshake failed");
+                                        return;
+                                    }
+                                    Err(_) => return,
+                                };
+                                let connection = builder
+                                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                                    .into_owned();
+                                if let Err(e) = watcher.watch(connection).await {
+                                    tracing::debug!(error = %e, "connection ended");
+                                }
+                            });
+                            continue;
+                        }
                         let connection = builder
                             .serve_connection_with_upgrades(TokioIo::new(stream), service)
                             .into_owned();

@@ -1,7 +1,7 @@
 //! [`ApiState`]: what every handler shares — the session, one store per profile (one
-//! connection pool each), the transfer settings and the event channel.
+//! connection pool each), the transfer settings, the job engine and the event channel
+//! of one-off transfers.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
@@ -10,6 +10,7 @@ use coffer_core::profile::Profile;
 use coffer_core::session::Session;
 use coffer_core::store::Store;
 use coffer_core::transfer::{TransferConfig, Transfers};
+use coffer_jobs::{Engine, EngineBuilder, SessionStores, Stores};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -19,9 +20,6 @@ use crate::host::ApiHost;
 
 /// How many events a slow client may fall behind before it misses some.
 const EVENT_BACKLOG: usize = 1024;
-
-/// The open store of each profile, with the profile it was opened for.
-type Stores = HashMap<String, (Profile, Arc<dyn Store>)>;
 
 /// Who sent a request. The desktop shell inserts [`Caller::Desktop`] into the
 /// extensions of the requests it makes in-process; nothing arriving over HTTP can
@@ -49,12 +47,10 @@ pub struct ApiState {
 }
 
 struct Inner {
-    session: Session,
     token: Mutex<Sensitive<String>>,
-    transfer: Mutex<TransferConfig>,
     allowed_dirs: Vec<PathBuf>,
-    jobs: crate::jobs::Table,
-    stores: Mutex<Stores>,
+    stores: SessionStores,
+    engine: Engine,
     events: broadcast::Sender<Event>,
     /// Cancelled at shutdown: uploads stop at a part boundary, keeping their state.
     cancel: CancellationToken,
@@ -65,30 +61,45 @@ struct Inner {
 impl std::fmt::Debug for ApiState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiState")
-            .field("data_dir", &self.inner.session.data_dir())
+            .field("data_dir", &self.inner.stores.session().data_dir())
             .field("allowed_dirs", &self.inner.allowed_dirs)
             .finish_non_exhaustive()
     }
 }
 
 impl ApiState {
-    /// State over `session`, accepting `token`. `allowed_dirs` are the only local
-    /// folders the API may read or write (none by default).
+    /// State over `session`, accepting `token`, with the job engine over the
+    /// session's database (the built-in kinds). `allowed_dirs` are the only local
+    /// folders the API may read or write (none by default). Fails when the saved jobs
+    /// cannot be read (a database written by a newer Coffer).
     pub fn new(
         session: Session,
         token: Sensitive<String>,
         transfer: TransferConfig,
         allowed_dirs: Vec<PathBuf>,
+    ) -> ApiResult<Self> {
+        let stores = SessionStores::new(session, transfer);
+        let engine = EngineBuilder::new(Arc::new(stores.clone()))
+            .builtin_kinds()
+            .open(stores.session().db().clone())
+            .map_err(crate::jobs::api_error)?;
+        Ok(Self::with_engine(stores, engine, token, allowed_dirs))
+    }
+
+    /// State over a job engine built by the caller (with its own kinds or clock).
+    pub fn with_engine(
+        stores: SessionStores,
+        engine: Engine,
+        token: Sensitive<String>,
+        allowed_dirs: Vec<PathBuf>,
     ) -> Self {
         let (events, _) = broadcast::channel(EVENT_BACKLOG);
         ApiState {
             inner: Arc::new(Inner {
-                session,
                 token: Mutex::new(token),
-                transfer: Mutex::new(transfer),
                 allowed_dirs,
-                jobs: crate::jobs::Table::default(),
-                stores: Mutex::default(),
+                stores,
+                engine,
                 events,
                 cancel: CancellationToken::new(),
                 host: OnceLock::new(),
@@ -98,7 +109,12 @@ impl ApiState {
 
     /// The session.
     pub fn session(&self) -> &Session {
-        &self.inner.session
+        self.inner.stores.session()
+    }
+
+    /// The job engine.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
     }
 
     /// The token requests must carry.
@@ -114,61 +130,26 @@ impl ApiState {
 
     /// A profile and its store, opened once and reused while the profile is unchanged.
     pub fn store(&self, name: &str) -> ApiResult<(Profile, Arc<dyn Store>)> {
-        let profile = self.inner.session.profiles().get(name)?;
-        let mut stores = self.inner.stores.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((cached, store)) = stores.get(name)
-            && *cached == profile
-        {
-            return Ok((profile, store.clone()));
-        }
-        let store = self.inner.session.store(&profile)?;
-        stores.insert(name.to_string(), (profile.clone(), store.clone()));
-        Ok((profile, store))
+        Ok(self.inner.stores.store(name)?)
     }
 
-    /// A transfer engine for a profile, sharing its store.
+    /// A transfer engine for a profile, sharing its store; stopped at shutdown.
     pub fn transfers(&self, name: &str) -> ApiResult<Transfers> {
-        let (profile, store) = self.store(name)?;
-        Ok(Transfers::new(
-            store,
-            self.inner.session.db().clone(),
-            profile.name,
-            self.transfer_config(),
-        )?
-        .with_cancel(self.inner.cancel.child_token()))
+        Ok(self
+            .inner
+            .stores
+            .transfers(name)?
+            .with_cancel(self.inner.cancel.child_token()))
     }
 
     /// The part size and concurrency new transfers use.
     pub fn transfer_config(&self) -> TransferConfig {
-        *self
-            .inner
-            .transfer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.inner.stores.transfer_config()
     }
 
     /// Changes the part size and concurrency of transfers started from now on.
     pub fn set_transfer_config(&self, config: TransferConfig) {
-        *self
-            .inner
-            .transfer
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = config;
-    }
-
-    /// The transfer jobs (the queue behind the transfers panel).
-    pub(crate) fn jobs(&self) -> &crate::jobs::Table {
-        &self.inner.jobs
-    }
-
-    /// A token cancelled at shutdown (and by `cancel` of its own).
-    pub(crate) fn shutdown_child(&self) -> CancellationToken {
-        self.inner.cancel.child_token()
-    }
-
-    /// Whether shutdown has begun.
-    pub(crate) fn shutting_down(&self) -> bool {
-        self.inner.cancel.is_cancelled()
+        self.inner.stores.set_transfer_config(config);
     }
 
     /// Lets the settings routes reach the host's switches.
@@ -181,7 +162,8 @@ impl ApiState {
         self.inner.host.get().and_then(Weak::upgrade)
     }
 
-    /// Stops every transfer at its next part boundary (their resume state is kept).
+    /// Stops every one-off transfer at its next part boundary (their resume state is
+    /// kept); jobs stop with [`Engine::shutdown`].
     pub fn stop_transfers(&self) {
         self.inner.cancel.cancel();
     }

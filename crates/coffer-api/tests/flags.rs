@@ -47,7 +47,8 @@ async fn both_on_then_standalone_off_and_on_again() {
         Sensitive::new(TOKEN.into()),
         TransferConfig::default(),
         Vec::new(),
-    );
+    )
+    .expect("state");
     let config = ApiConfig {
         embedded: true,
         standalone: true,
@@ -124,7 +125,8 @@ async fn an_empty_token_lets_no_http_client_in() {
         Sensitive::new(String::new()),
         TransferConfig::default(),
         Vec::new(),
-    );
+    )
+    .expect("state");
     let host = ApiHost::start(state, ApiConfig::default(), None)
         .await
         .expect("host");

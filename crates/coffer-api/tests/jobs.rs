@@ -30,7 +30,8 @@ async fn host_at(dir: &Path, secrets: Arc<dyn SecretStore>) -> Arc<ApiHost> {
         Sensitive::new(TOKEN.into()),
         TransferConfig::default(),
         vec![dir.to_path_buf()],
-    );
+    )
+    .expect("state");
     ApiHost::start(state, ApiConfig::default(), None)
         .await
         .expect("host")
@@ -148,7 +149,7 @@ async fn pause_resume_and_a_restart_keep_the_upload_going() {
         &host,
         "POST",
         "/api/v1/jobs",
-        json!({ "kind": "upload", "profile": "g", "bucket": bucket, "key": "dir//big file é+%.bin", "path": file }),
+        json!({ "kind": "upload", "params": { "profile": "g", "bucket": bucket, "key": "dir//big file é+%.bin", "path": file } }),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{created}");
@@ -245,7 +246,7 @@ async fn cancel_leaves_nothing_and_a_failure_can_be_retried() {
         &host,
         "POST",
         "/api/v1/jobs",
-        json!({ "kind": "upload", "profile": "g", "bucket": bucket, "key": "c.bin", "path": file }),
+        json!({ "kind": "upload", "params": { "profile": "g", "bucket": bucket, "key": "c.bin", "path": file } }),
     )
     .await;
     let id = created["id"].as_str().expect("id").to_string();
@@ -292,7 +293,7 @@ async fn cancel_leaves_nothing_and_a_failure_can_be_retried() {
         &host,
         "POST",
         "/api/v1/jobs",
-        json!({ "kind": "download", "profile": "g", "bucket": bucket, "key": "later.txt", "path": into }),
+        json!({ "kind": "download", "params": { "profile": "g", "bucket": bucket, "key": "later.txt", "path": into } }),
     )
     .await;
     let id = created["id"].as_str().expect("id").to_string();
@@ -304,7 +305,7 @@ async fn cancel_leaves_nothing_and_a_failure_can_be_retried() {
         &host,
         "POST",
         "/api/v1/jobs",
-        json!({ "kind": "upload", "profile": "g", "bucket": bucket, "key": "later.txt", "path": small }),
+        json!({ "kind": "upload", "params": { "profile": "g", "bucket": bucket, "key": "later.txt", "path": small } }),
     )
     .await;
     let up_id = up["id"].as_str().expect("id").to_string();
@@ -327,7 +328,7 @@ async fn cancel_leaves_nothing_and_a_failure_can_be_retried() {
         &host,
         "POST",
         "/api/v1/jobs",
-        json!({ "kind": "upload", "profile": "g", "bucket": bucket, "key": "x", "path": "/etc/hostname" }),
+        json!({ "kind": "upload", "params": { "profile": "g", "bucket": bucket, "key": "x", "path": "/etc/hostname" } }),
     )
     .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{body}");
@@ -349,7 +350,7 @@ async fn metadata_folders_selection_delete_and_ranges_on_odd_keys() {
             &host,
             "POST",
             "/api/v1/jobs",
-            json!({ "kind": "upload", "profile": "g", "bucket": bucket, "key": key, "path": path }),
+            json!({ "kind": "upload", "params": { "profile": "g", "bucket": bucket, "key": key, "path": path } }),
         )
         .await;
         let id = up["id"].as_str().expect("id").to_string();

@@ -10,6 +10,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "COFFER_PROFILE", default_value = "local")]
     pub profile: String,
 
+    /// Run the command on this remote agent (`coffer remote add`) instead of here;
+    /// today for `jobs …` commands.
+    #[arg(long, global = true)]
+    pub remote: Option<String>,
+
     /// Log more (repeat for more detail); logs go to stderr.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -48,6 +53,171 @@ pub enum Command {
     Transfers(TransfersCommand),
     /// Run the core API over HTTP, headless (stops gracefully on SIGTERM or Ctrl-C).
     Serve(ServeArgs),
+    /// Own the data dir headless: run the jobs and their schedules without a window;
+    /// other coffer commands attach to it. No TCP listener unless --listen.
+    Agent(AgentArgs),
+    /// Jobs of every kind (uploads, downloads; backups and more later): add, list,
+    /// run, pause, resume, cancel, history, remove.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Remote agents (`coffer agent --listen --tls` or `coffer serve --tls` on another
+    /// machine), reached with `--remote NAME`.
+    #[command(subcommand)]
+    Remote(RemoteCommand),
+}
+
+/// TLS for a TCP listener.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TlsArgs {
+    /// Speak TLS with a self-signed certificate made at first start and kept in the
+    /// data dir (`--print-token` shows its fingerprint).
+    #[arg(long)]
+    pub tls: bool,
+    /// Speak TLS with this certificate chain (PEM)…
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// …and this private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+}
+
+/// `coffer remote …`
+#[derive(Debug, Subcommand)]
+pub enum RemoteCommand {
+    /// Add a remote agent: its URL (`https://host:8421`), its API token (from stdin
+    /// with --token-stdin), and its certificate's fingerprint (shown and pinned on
+    /// first use when not given).
+    Add(RemoteAddArgs),
+    /// List the remote agents.
+    List(JsonFlag),
+    /// Remove a remote agent (and its token from the keychain).
+    Remove(RemoteNameArgs),
+}
+
+/// `coffer remote add`
+#[derive(Debug, Args)]
+pub struct RemoteAddArgs {
+    /// A name for it.
+    pub name: String,
+    /// `https://host:port` (or `http://127.0.0.1:port` on this machine).
+    pub url: String,
+    /// Read the agent's API token from stdin (`coffer serve --print-token` there).
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// The SHA-256 fingerprint of its certificate (`--print-token` there shows it).
+    #[arg(long)]
+    pub fingerprint: Option<String>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A remote agent's name.
+#[derive(Debug, Args)]
+pub struct RemoteNameArgs {
+    /// Its name.
+    pub name: String,
+}
+
+/// `coffer agent`
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// Also serve the API over HTTP on this address (as `coffer serve` does).
+    #[arg(long)]
+    pub listen: Option<std::net::SocketAddr>,
+    /// Allow a listen address that is reachable from the network.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The listener sits behind a proxy that terminates TLS (with --allow-remote,
+    /// this or --tls is required).
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+    /// TLS for the listener.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Write a systemd user unit (and an XDG autostart entry where systemd is not
+    /// there) that starts the agent at login, enable it, say what was done, and exit.
+    #[arg(long)]
+    pub install_service: bool,
+}
+
+/// `coffer jobs …`
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Add a job: `coffer jobs add upload NAME --from DIR --to s3://bucket/prefix/
+    /// --every 1d`. Without a schedule it runs at once (and the command waits).
+    Add(Box<JobsAddArgs>),
+    /// List every job with its state, last and next run.
+    List(JsonFlag),
+    /// Show one job.
+    Show(JobIdArgs),
+    /// Run a job now and wait for the run to end.
+    Run(JobIdArgs),
+    /// Pause a queued or running job (it keeps what it did).
+    Pause(JobIdArgs),
+    /// Resume a paused job and wait for it.
+    Resume(JobIdArgs),
+    /// Cancel a job.
+    Cancel(JobIdArgs),
+    /// Run a failed or cancelled job again and wait for it.
+    Retry(JobIdArgs),
+    /// Turn a job's schedule on.
+    Enable(JobIdArgs),
+    /// Turn a job's schedule off.
+    Disable(JobIdArgs),
+    /// A job's runs: start, duration, result, bytes, error.
+    History(JobIdArgs),
+    /// Remove a job and its history.
+    Rm(JobIdArgs),
+}
+
+/// A job id (or a unique start of it), and `--json`.
+#[derive(Debug, Args)]
+pub struct JobIdArgs {
+    /// The job's id, or enough of its start to be unique.
+    pub id: String,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer jobs add`
+#[derive(Debug, Args)]
+pub struct JobsAddArgs {
+    /// The kind (`upload`, `download`).
+    pub kind: String,
+    /// A name for people.
+    pub name: String,
+    /// upload: the local file or folder; download: the s3:// object or prefix.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// upload: the s3:// key or prefix; download: the local folder.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// A param of the kind, KEY=VALUE (a JSON value, or else a string); repeatable.
+    #[arg(long = "param")]
+    pub param: Vec<String>,
+    /// The kind's params as a JSON object.
+    #[arg(long)]
+    pub params: Option<String>,
+    /// A cron expression: `0 3 * * *` is 03:00 every day.
+    #[arg(long)]
+    pub schedule: Option<String>,
+    /// The cron expression's time zone (IANA, e.g. Europe/Paris; default UTC).
+    #[arg(long, requires = "schedule")]
+    pub tz: Option<String>,
+    /// Run every interval instead: `30m`, `6h`, `1d`.
+    #[arg(long)]
+    pub every: Option<String>,
+    /// POST the end of each run, as JSON, to this URL.
+    #[arg(long)]
+    pub webhook: Option<String>,
+    /// Notify on the desktop when a run succeeds too (failures always notify).
+    #[arg(long)]
+    pub notify_success: bool,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `coffer serve`
@@ -60,11 +230,15 @@ pub struct ServeArgs {
     /// Allow a listen address that is reachable from the network.
     #[arg(long)]
     pub allow_remote: bool,
-    /// The listener sits behind a proxy that terminates TLS (required with
-    /// --allow-remote).
+    /// The listener sits behind a proxy that terminates TLS (with --allow-remote,
+    /// this or --tls is required).
     #[arg(long)]
     pub behind_tls_proxy: bool,
-    /// Print the API token (creating it in the keychain if needed) and exit.
+    /// TLS for the listener.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Print the API token (creating it in the keychain if needed), and the TLS
+    /// certificate's fingerprint when TLS is on, and exit.
     #[arg(long)]
     pub print_token: bool,
     /// Replace the API token with a new one, print it and exit.

@@ -37,7 +37,7 @@ pub struct Context {
 impl Context {
     /// Opens the data dir and looks the profile up.
     pub fn open(profile: &str) -> Result<Self> {
-        let session = Session::open_default()?;
+        let session = Session::connect_default()?;
         let profile = session.profiles().get(profile)?;
         Ok(Context { session, profile })
     }

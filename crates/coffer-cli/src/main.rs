@@ -1,6 +1,7 @@
 //! `coffer`: the command-line front end. Thin: it parses, calls `coffer-core`, and
 //! prints. Exit codes: 0 success, 1 operation error, 2 usage error, 130 interrupted.
 
+mod agent_api;
 mod cli;
 mod commands;
 mod context;

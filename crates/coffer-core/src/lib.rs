@@ -5,8 +5,10 @@
 //! - [`store`]: the `Store` seam over S3-compatible servers and local folders;
 //! - [`transfer`]: uploads, downloads, copies, moves and deletes, with progress and
 //!   resumable multipart uploads;
-//! - [`session`]: opens a profile's store, ready to use.
+//! - [`session`]: opens a profile's store, ready to use; attaches to the data dir's
+//!   owner ([`agent`]) when another Coffer process holds it.
 
+pub mod agent;
 pub mod checksum;
 pub mod error;
 pub mod meta;

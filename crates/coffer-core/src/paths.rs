@@ -47,6 +47,12 @@ impl DataDir {
         self.root.join("meta")
     }
 
+    /// The Unix socket the owner of the data dir (the agent: the desktop app, `coffer
+    /// serve` or `coffer agent`) answers on; other `coffer` processes attach to it.
+    pub fn agent_socket(&self) -> PathBuf {
+        self.root.join("agent.sock")
+    }
+
     /// The folders of the `local` profile: each top-level folder is a bucket.
     pub fn local_store(&self) -> PathBuf {
         self.root.join("local")

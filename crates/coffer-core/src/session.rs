@@ -2,7 +2,9 @@
 //! together; it opens a profile's [`Store`] and [`Transfers`] ready to use.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
+use crate::agent::{AgentDb, Hello};
 use crate::error::Result;
 use crate::meta::{MetaDb, SledDb};
 use crate::paths::DataDir;
@@ -20,7 +22,13 @@ pub struct Session {
     db: Arc<dyn MetaDb>,
     secrets: Arc<dyn SecretStore>,
     profiles: Profiles,
+    /// The owner this session is attached to, if another process owns the data dir.
+    owner: Option<Hello>,
 }
+
+/// How long [`Session::connect`] waits for a data dir held by a process that does not
+/// answer on the agent socket (a CLI command running on its own) to be free.
+const OWNER_WAIT: Duration = Duration::from_secs(10);
 
 impl Session {
     /// Opens the data dir (`COFFER_HOME` or XDG) with the OS keychain.
@@ -28,17 +36,83 @@ impl Session {
         Self::open(DataDir::discover()?, Arc::new(KeychainStore::default()))
     }
 
-    /// Opens a data dir with a given secret store. The keychain is only touched when
-    /// a profile's secret is needed, so the `local` profile works without one.
+    /// Opens a data dir with a given secret store, as its owner (the local database
+    /// itself). The keychain is only touched when a profile's secret is needed, so the
+    /// `local` profile works without one.
     pub fn open(data: DataDir, secrets: Arc<dyn SecretStore>) -> Result<Self> {
         data.ensure()?;
+        if let Some(agent) = AgentDb::connect(&data.agent_socket())? {
+            let owner = agent.owner();
+            return Err(crate::Error::MetaDb {
+                path: data.root().to_path_buf(),
+                cause: format!(
+                    "this data dir is owned by Coffer's {} (pid {}); stop it first, or use \
+                     `coffer` commands, which attach to it",
+                    owner.role, owner.pid
+                ),
+            });
+        }
         let db: Arc<dyn MetaDb> = Arc::new(SledDb::open(&data.meta_db())?);
-        Ok(Session {
+        Ok(Self::with_db(data, db, secrets, None))
+    }
+
+    /// The data dir (`COFFER_HOME` or XDG) for a command: attached to its owner when
+    /// one answers on the agent socket, else opened by this process (as its owner for
+    /// the time being). See [`Session::connect`].
+    pub fn connect_default() -> Result<Self> {
+        Self::connect(DataDir::discover()?, Arc::new(KeychainStore::default()))
+    }
+
+    /// Opens `data` for a short-lived command. When the desktop app, `coffer serve` or
+    /// `coffer agent` owns it, the session goes through that owner's socket for the
+    /// local database ([`AgentDb`]) and does everything else itself. When nobody owns
+    /// it, the session opens the database itself. A data dir held by a process that
+    /// does not answer (another command) is waited for, up to 10 s.
+    pub fn connect(data: DataDir, secrets: Arc<dyn SecretStore>) -> Result<Self> {
+        data.ensure()?;
+        let started = Instant::now();
+        loop {
+            if let Some(agent) = AgentDb::connect(&data.agent_socket())? {
+                let owner = agent.owner().clone();
+                tracing::info!(
+                    socket = %data.agent_socket().display(),
+                    owner = %owner.role,
+                    pid = owner.pid,
+                    "attached to the Coffer agent that owns the data dir"
+                );
+                let db: Arc<dyn MetaDb> = Arc::new(agent);
+                return Ok(Self::with_db(data, db, secrets, Some(owner)));
+            }
+            if let Some(db) = SledDb::try_open(&data.meta_db())? {
+                tracing::info!(data_dir = %data.root().display(), "no agent owns the data dir; opened it here");
+                return Ok(Self::with_db(data, Arc::new(db), secrets, None));
+            }
+            if started.elapsed() > OWNER_WAIT {
+                return Err(SledDb::locked(&data.meta_db()));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn with_db(
+        data: DataDir,
+        db: Arc<dyn MetaDb>,
+        secrets: Arc<dyn SecretStore>,
+        owner: Option<Hello>,
+    ) -> Self {
+        Session {
             profiles: Profiles::new(db.clone(), secrets.clone()),
             secrets,
             data,
             db,
-        })
+            owner,
+        }
+    }
+
+    /// The agent this session is attached to, or `None` when it opened the data dir
+    /// itself.
+    pub fn owner(&self) -> Option<&Hello> {
+        self.owner.as_ref()
     }
 
     /// The data dir.

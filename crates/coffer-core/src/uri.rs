@@ -82,6 +82,23 @@ impl Location {
     }
 }
 
+/// The longest key S3 allows, in bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Checks a key: 1 to 1,024 bytes of UTF-8 (any character, `/` and `%` included).
+pub fn validate_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::invalid("key", "the key is empty"));
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(Error::invalid(
+            "key",
+            format!("{} bytes long; at most 1,024 are allowed", key.len()),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a bucket name against the S3 rules (3–63 characters of lowercase letters,
 /// digits, `-` and `.`, starting and ending with a letter or digit). Names that only
 /// legacy regions accept (uppercase, `_`) are allowed too, as some servers still have

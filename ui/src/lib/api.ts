@@ -1,6 +1,7 @@
 // The one API client. Everything above it calls these methods and never knows
 // whether they go over Tauri IPC (desktop) or HTTP (`coffer serve` in a browser).
 
+import { EventHub } from './event-hub';
 import { bucketPath, profilePath } from './paths';
 import type { EventHandlers, Transport } from './transport';
 import { HttpTransport } from './transport-http';
@@ -11,6 +12,7 @@ import type {
   CopyReport,
   CopyRequest,
   Job,
+  JobChange,
   ListPage,
   MetadataChange,
   NewJob,
@@ -18,12 +20,16 @@ import type {
   ObjectMeta,
   PresignAnswer,
   Profile,
+  RunRecord,
   TestAnswer,
+  TransferKind,
+  TransferParams,
   TransferSettings,
   UiSettings,
 } from './types';
 
-export type JobAction = 'pause' | 'resume' | 'cancel' | 'retry';
+/** `POST /api/v1/jobs/{id}/{action}`; `run` runs it now. */
+export type JobAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'run';
 
 export interface ListOptions {
   continuation?: string | null;
@@ -32,7 +38,11 @@ export interface ListOptions {
 }
 
 export class CofferApi {
-  constructor(readonly transport: Transport) {}
+  private readonly events: EventHub;
+
+  constructor(readonly transport: Transport) {
+    this.events = new EventHub((handlers) => transport.subscribe(handlers));
+  }
 
   /** Whether this runs in the desktop app (local paths, native dialogs). */
   get desktop(): boolean {
@@ -47,8 +57,9 @@ export class CofferApi {
     return this.transport.json<T>({ method, path, body, query });
   }
 
+  /** Live events; every caller shares one subscription of the transport. */
   subscribe(handlers: EventHandlers): () => void {
-    return this.transport.subscribe(handlers);
+    return this.events.subscribe(handlers);
   }
 
   // --- profiles ---------------------------------------------------------------
@@ -140,8 +151,32 @@ export class CofferApi {
     return this.get('/api/v1/jobs');
   }
 
-  createJob(job: NewJob): Promise<Job> {
+  job(id: string): Promise<Job> {
+    return this.get(`/api/v1/jobs/${encodeURIComponent(id)}`);
+  }
+
+  createJob<P extends object>(job: NewJob<P>): Promise<Job> {
     return this.send('POST', '/api/v1/jobs', job);
+  }
+
+  /** An upload or download job (it runs at once). */
+  createTransferJob(kind: TransferKind, params: TransferParams): Promise<Job> {
+    return this.createJob<TransferParams>({ kind, params });
+  }
+
+  /** Changes a job's name, schedule, enabled switch, notifications or webhook. */
+  updateJob(id: string, change: JobChange): Promise<Job> {
+    return this.send('PUT', `/api/v1/jobs/${encodeURIComponent(id)}`, change);
+  }
+
+  /** The job kinds the server knows. */
+  jobKinds(): Promise<string[]> {
+    return this.get('/api/v1/jobs/kinds');
+  }
+
+  /** The job's runs, oldest first. */
+  jobHistory(id: string): Promise<RunRecord[]> {
+    return this.get(`/api/v1/jobs/${encodeURIComponent(id)}/history`);
   }
 
   jobAction(id: string, action: JobAction): Promise<Job> {

@@ -3,12 +3,13 @@
 import { createApi } from './api';
 import { toApiError } from './errors';
 import * as nav from './history';
+import { Jobs } from './jobs.svelte';
 import { markListClick } from './perf';
 import { toasts } from './toasts.svelte';
 import { Transfers } from './transfers.svelte';
 import type { BucketInfo, Profile } from './types';
 
-export type View = 'browser' | 'profiles' | 'settings';
+export type View = 'browser' | 'jobs' | 'profiles' | 'settings';
 
 const LAST_PROFILE = 'coffer.profile';
 
@@ -23,6 +24,7 @@ function remembered(): string {
 class App {
   readonly api = createApi();
   readonly transfers = new Transfers(this.api);
+  readonly jobs = new Jobs(this.api);
 
   view = $state<View>('browser');
   profiles = $state.raw<Profile[]>([]);

@@ -12,10 +12,12 @@ import {
   rowOfJob,
   smoothRate,
   summarize,
+  transferOf,
+  upsertJobs,
   upsertRow,
   type QueueRow,
 } from './queue';
-import type { Job, Progress, TransferEvent } from './types';
+import type { ApiEvent, Job, JobEvent, Progress } from './types';
 
 function progress(done: number, total: number, rate = 100): Progress {
   return {
@@ -32,21 +34,36 @@ function progress(done: number, total: number, rate = 100): Progress {
   };
 }
 
+/** A job as `GET /api/v1/jobs` sends it. */
 function job(id: string, patch: Partial<Job> = {}): Job {
   return {
     id,
     kind: 'upload',
-    profile: 'p',
-    bucket: 'b',
-    key: `k/${id}`,
-    path: `/tmp/${id}`,
+    name: `upload of ${id}`,
+    params: { profile: 'p', bucket: 'b', key: `k/${id}`, path: `/tmp/${id}` },
+    schedule: null,
+    enabled: true,
+    notify: { on_failure: true, on_success: false },
+    webhook: null,
+    created: '2024-01-01T00:00:00Z',
     state: 'running',
     progress: progress(10, 100),
     error: null,
-    created: '2024-01-01T00:00:00Z',
+    run: 'r1',
+    trigger: 'added',
+    last_run: null,
+    next_run: null,
+    queued_at: '2024-01-01T00:00:00Z',
+    can_pause: true,
     ...patch,
   };
 }
+
+/** A backup job: not a transfer. */
+const backup = (id: string, patch: Partial<Job> = {}): Job =>
+  job(id, { kind: 'backup', name: 'nightly backup', params: { source: '/home', target: 's3://b/backup' }, schedule: { cron: '0 3 * * *', tz: 'Europe/Paris' }, ...patch });
+
+const jobEvent = (kind: JobEvent['kind'], j: Job): ApiEvent => ({ stream: 'job', data: { kind, job: j } });
 
 function local(id: string, patch: Partial<QueueRow> = {}): QueueRow {
   return {
@@ -68,30 +85,75 @@ function local(id: string, patch: Partial<QueueRow> = {}): QueueRow {
   };
 }
 
-const transfer = (kind: 'started' | 'progress' | 'done' | 'failed', key: string, id = 't1', p: Progress | null = null): TransferEvent => ({
-  kind,
-  id,
-  profile: 'p',
-  bucket: 'b',
-  key,
-  progress: p,
-  error: kind === 'failed' ? { code: 'network', message: 'It broke.' } : null,
+const transfer = (kind: 'started' | 'progress' | 'done' | 'failed', key: string, id = 't1', p: Progress | null = null): ApiEvent => ({
+  stream: 'transfer',
+  data: {
+    kind,
+    id,
+    profile: 'p',
+    bucket: 'b',
+    key,
+    progress: p,
+    error: kind === 'failed' ? { code: 'network', message: 'It broke.' } : null,
+  },
 });
 
 describe('server jobs', () => {
-  it('become rows with their progress', () => {
-    const row = rowOfJob(job('a'));
-    expect(row).toMatchObject({ id: 'a', source: 'job', direction: 'upload', state: 'running', bytesDone: 10, bytesTotal: 100, rate: 100 });
+  it('become rows with their progress and the object of their params', () => {
+    const row = rowOfJob(job('a')) as QueueRow;
+    expect(row).toMatchObject({
+      id: 'a',
+      source: 'job',
+      direction: 'upload',
+      state: 'running',
+      bytesDone: 10,
+      bytesTotal: 100,
+      rate: 100,
+      name: 'k/a',
+      profile: 'p',
+      bucket: 'b',
+      key: 'k/a',
+      created: Date.parse('2024-01-01T00:00:00Z'),
+    });
     expect(row.eta).toBe(0.9);
+    const down = rowOfJob(job('d', { kind: 'download', params: { profile: 'q', bucket: 'c', key: 'x/y.bin', path: '/home/me/Downloads' } }));
+    expect(down).toMatchObject({ direction: 'download', profile: 'q', bucket: 'c', key: 'x/y.bin', name: 'x/y.bin' });
+  });
+  it('tell what a transfer job moves', () => {
+    expect(transferOf(job('a'))).toEqual({ direction: 'upload', profile: 'p', bucket: 'b', key: 'k/a', path: '/tmp/a' });
+    expect(transferOf(backup('x'))).toBeNull();
+    expect(transferOf(job('odd', { params: { profile: 'p' } }))).toBeNull();
+  });
+  it('of other kinds have no row', () => {
+    expect(rowOfJob(backup('x'))).toBeNull();
+    let q = applyJobs(emptyQueue, [job('a'), backup('x')]);
+    expect([...q.rows.keys()]).toEqual(['a']);
+    q = applyEvent(q, jobEvent('started', backup('x')));
+    q = applyEvent(q, jobEvent('removed', backup('x')));
+    expect([...q.rows.keys()]).toEqual(['a']);
+    expect([...upsertJobs(emptyQueue, [backup('x'), job('b')]).rows.keys()]).toEqual(['b']);
   });
   it('show the error of a failed job', () => {
-    const row = rowOfJob(job('a', { state: 'failed', error: { code: 'access_denied', message: 'No access.' } }));
+    const row = rowOfJob(job('a', { state: 'failed', error: { code: 'access_denied', message: 'No access.' } })) as QueueRow;
     expect(row.error).toBe('No access.');
     expect(row.rate).toBe(0);
     expect(row.eta).toBeNull();
   });
   it('a done job has all its bytes', () => {
-    expect(rowOfJob(job('a', { state: 'done', progress: progress(90, 100) })).bytesDone).toBe(100);
+    expect(rowOfJob(job('a', { state: 'done', progress: progress(90, 100) }))?.bytesDone).toBe(100);
+  });
+  it('an idle job (never run) can be started or forgotten, and is neither active nor finished', () => {
+    const row = rowOfJob(job('a', { state: 'idle', progress: null, run: null, trigger: null })) as QueueRow;
+    expect(row).toMatchObject({ state: 'idle', bytesDone: 0, rate: 0, eta: null });
+    expect(actionsFor(row)).toEqual({ run: true, pause: false, resume: false, cancel: false, retry: false, clear: true });
+    const q = applyJobs(emptyQueue, [job('a', { state: 'idle', progress: null }), job('b', { state: 'done' })]);
+    expect(summarize(q)).toMatchObject({ active: 0, idle: 1, finished: 1 });
+    expect(clearable(q).map((r) => r.id)).toEqual(['b']);
+  });
+  it('a running job that cannot pause offers cancel only', () => {
+    const row = rowOfJob(job('a', { can_pause: false })) as QueueRow;
+    expect(actionsFor(row)).toMatchObject({ pause: false, cancel: true });
+    expect(actionsFor(rowOfJob(job('a', { can_pause: false, state: 'queued' })) as QueueRow).pause).toBe(true);
   });
   it('the job list replaces job rows and keeps local ones', () => {
     let q = upsertRow(emptyQueue, local('l1'));
@@ -100,23 +162,36 @@ describe('server jobs', () => {
     expect([...q.rows.keys()].sort()).toEqual(['b', 'l1']);
   });
   it('job events add and update rows; progress survives an event without it', () => {
-    let q = applyEvent(emptyQueue, { kind: 'job', job: job('a') });
-    q = applyEvent(q, { kind: 'job', job: job('a', { state: 'paused', progress: null }) });
+    let q = applyEvent(emptyQueue, jobEvent('queued', job('a', { state: 'queued', progress: null })));
+    expect(q.rows.get('a')).toMatchObject({ state: 'queued', bytesDone: 0 });
+    q = applyEvent(q, jobEvent('progress', job('a')));
+    expect(q.rows.get('a')).toMatchObject({ state: 'running', bytesDone: 10, bytesTotal: 100 });
+    q = applyEvent(q, jobEvent('paused', job('a', { state: 'paused', progress: null })));
     expect(q.rows.get('a')).toMatchObject({ state: 'paused', bytesDone: 10, rate: 0 });
+  });
+  it('a removed event drops the row; an unknown one changes nothing', () => {
+    let q = upsertRow(applyJobs(emptyQueue, [job('a'), job('b')]), local('l1'));
+    q = applyEvent(q, jobEvent('removed', job('a', { state: 'done' })));
+    expect([...q.rows.keys()].sort()).toEqual(['b', 'l1']);
+    expect(applyEvent(q, jobEvent('removed', job('zz')))).toBe(q);
+  });
+  it('a changed event of an idle job adds it idle', () => {
+    const q = applyEvent(emptyQueue, jobEvent('changed', job('a', { state: 'idle', progress: null })));
+    expect(q.rows.get('a')?.state).toBe('idle');
   });
 });
 
 describe('transfer events', () => {
-  it('feed the progress of the running job of the same object', () => {
+  it('of an object a job is still moving add no row (the job events carry its progress)', () => {
     let q = applyJobs(emptyQueue, [job('a')]);
     q = applyEvent(q, transfer('progress', 'k/a', 'x', progress(50, 100)));
     expect(q.rows.size).toBe(1);
-    expect(q.rows.get('a')?.bytesDone).toBe(50);
+    expect(q.rows.get('a')?.bytesDone).toBe(10);
   });
-  it('feed the job with their id', () => {
-    let q = applyJobs(emptyQueue, [job('a', { state: 'queued' })]);
-    q = applyEvent(q, transfer('progress', 'other', 'a', progress(5, 100)));
-    expect(q.rows.size).toBe(1);
+  it('of an object a finished job moved are shown', () => {
+    let q = applyJobs(emptyQueue, [job('a', { state: 'done' })]);
+    q = applyEvent(q, transfer('started', 'k/a', 'x'));
+    expect([...q.rows.keys()].sort()).toEqual(['a', 'transfer-x']);
   });
   it('are ignored for this browser’s own uploads, running or finished', () => {
     let q = upsertRow(emptyQueue, local('mine.txt'));
@@ -134,18 +209,18 @@ describe('transfer events', () => {
     const row = q.rows.get('transfer-t1') as QueueRow;
     expect(row.state).toBe('failed');
     expect(row.error).toBe('It broke.');
-    expect(actionsFor(row)).toEqual({ pause: false, resume: false, cancel: false, retry: false, clear: true });
+    expect(actionsFor(row)).toEqual({ run: false, pause: false, resume: false, cancel: false, retry: false, clear: true });
   });
 });
 
 describe('actions', () => {
   it('depend on the state', () => {
-    expect(actionsFor(local('a', { state: 'running' }))).toEqual({ pause: true, resume: false, cancel: true, retry: false, clear: false });
-    expect(actionsFor(local('a', { state: 'queued' }))).toEqual({ pause: true, resume: false, cancel: true, retry: false, clear: false });
-    expect(actionsFor(local('a', { state: 'paused' }))).toEqual({ pause: false, resume: true, cancel: true, retry: false, clear: false });
-    expect(actionsFor(local('a', { state: 'failed' }))).toEqual({ pause: false, resume: false, cancel: false, retry: true, clear: true });
-    expect(actionsFor(local('a', { state: 'canceled' }))).toEqual({ pause: false, resume: false, cancel: false, retry: true, clear: true });
-    expect(actionsFor(local('a', { state: 'done' }))).toEqual({ pause: false, resume: false, cancel: false, retry: false, clear: true });
+    expect(actionsFor(local('a', { state: 'running' }))).toEqual({ run: false, pause: true, resume: false, cancel: true, retry: false, clear: false });
+    expect(actionsFor(local('a', { state: 'queued' }))).toEqual({ run: false, pause: true, resume: false, cancel: true, retry: false, clear: false });
+    expect(actionsFor(local('a', { state: 'paused' }))).toEqual({ run: false, pause: false, resume: true, cancel: true, retry: false, clear: false });
+    expect(actionsFor(local('a', { state: 'failed' }))).toEqual({ run: false, pause: false, resume: false, cancel: false, retry: true, clear: true });
+    expect(actionsFor(local('a', { state: 'canceled' }))).toEqual({ run: false, pause: false, resume: false, cancel: false, retry: true, clear: true });
+    expect(actionsFor(local('a', { state: 'done' }))).toEqual({ run: false, pause: false, resume: false, cancel: false, retry: false, clear: true });
   });
   it('"clear finished" takes done and canceled rows, not failed ones', () => {
     let q = upsertRow(emptyQueue, local('a', { state: 'done' }));
@@ -162,7 +237,7 @@ describe('summary and order', () => {
     let q = upsertRow(emptyQueue, local('a', { rate: 10, bytesDone: 5, bytesTotal: 10 }));
     q = upsertRow(q, local('b', { state: 'paused', rate: 99 }));
     q = upsertRow(q, local('c', { state: 'failed' }));
-    expect(summarize(q)).toEqual({ active: 2, failed: 1, finished: 1, rate: 10, bytesDone: 5, bytesTotal: 20 });
+    expect(summarize(q)).toEqual({ active: 2, idle: 0, failed: 1, finished: 1, rate: 10, bytesDone: 5, bytesTotal: 20 });
   });
   it('orders rows by creation', () => {
     let q = upsertRow(emptyQueue, local('late', { created: 3 }));

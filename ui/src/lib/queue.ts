@@ -1,8 +1,9 @@
-// The transfer queue model: server jobs (from GET /api/v1/jobs and job events),
-// transfers the server reports without a job, and uploads this browser runs itself,
-// merged into rows. Pure: every function returns a new Queue.
+// The transfer queue model: server upload and download jobs (from GET /api/v1/jobs and
+// job events), transfers the server reports without a job, and uploads this browser
+// runs itself, merged into rows. Jobs of other kinds (backups, say) are not transfers:
+// they have no row here. Pure: every function returns a new Queue.
 
-import type { Job, JobState, Progress, TransferEvent } from './types';
+import type { ApiEvent, Job, JobEvent, JobState, Progress, TransferEvent, TransferKind, TransferParams } from './types';
 
 export type Direction = 'upload' | 'download';
 export type RowState = JobState;
@@ -29,6 +30,8 @@ export interface QueueRow {
   key: string;
   /** Ms since the epoch; rows are shown in this order. */
   created: number;
+  /** Whether it can pause while running (a job's `can_pause`); true when absent. */
+  canPause?: boolean;
 }
 
 export interface Queue {
@@ -49,24 +52,40 @@ function progressFields(p: Progress | null | undefined): Partial<QueueRow> {
   return { bytesDone: p.bytes_done, bytesTotal: p.bytes_total, rate: p.rate, eta: p.eta };
 }
 
-/** A server job as a row. */
-export function rowOfJob(job: Job, previous?: QueueRow): QueueRow {
+export function isTransferKind(kind: string): kind is TransferKind {
+  return kind === 'upload' || kind === 'download';
+}
+
+/** What an upload or download job moves; null for other kinds (or odd params). */
+export function transferOf(job: Job): (TransferParams & { direction: TransferKind }) | null {
+  if (!isTransferKind(job.kind)) return null;
+  const p = job.params ?? {};
+  const { profile, bucket, key, path } = p;
+  if (typeof profile !== 'string' || typeof bucket !== 'string' || typeof key !== 'string') return null;
+  return { direction: job.kind, profile, bucket, key, path: typeof path === 'string' ? path : '' };
+}
+
+/** A server upload or download job as a row; null for jobs of other kinds. */
+export function rowOfJob(job: Job, previous?: QueueRow): QueueRow | null {
+  const t = transferOf(job);
+  if (!t) return null;
   const created = Date.parse(job.created);
   const row: QueueRow = {
     id: job.id,
     source: 'job',
-    name: job.key,
-    direction: job.kind,
+    name: t.key,
+    direction: t.direction,
     state: job.state,
     bytesDone: previous?.bytesDone ?? 0,
     bytesTotal: previous?.bytesTotal ?? 0,
     rate: previous?.rate ?? 0,
     eta: previous?.eta ?? null,
     error: job.error?.message ?? null,
-    profile: job.profile,
-    bucket: job.bucket,
-    key: job.key,
+    profile: t.profile,
+    bucket: t.bucket,
+    key: t.key,
     created: Number.isNaN(created) ? (previous?.created ?? Date.now()) : created,
+    canPause: job.can_pause ?? true,
     ...progressFields(job.progress),
   };
   return settle(row);
@@ -89,8 +108,21 @@ function withRows(q: Queue, change: (rows: Map<string, QueueRow>) => void): Queu
 export function applyJobs(q: Queue, jobs: readonly Job[]): Queue {
   return withRows(q, (rows) => {
     for (const [id, row] of rows) if (row.source === 'job') rows.delete(id);
-    for (const job of jobs) rows.set(job.id, rowOfJob(job, q.rows.get(job.id)));
+    for (const job of jobs) {
+      const row = rowOfJob(job, q.rows.get(job.id));
+      if (row) rows.set(job.id, row);
+    }
   });
+}
+
+/** Adds or updates the rows of some jobs (an action's answer), leaving the others. */
+export function upsertJobs(q: Queue, jobs: readonly Job[]): Queue {
+  let next = q;
+  for (const job of jobs) {
+    const row = rowOfJob(job, next.rows.get(job.id));
+    if (row) next = upsertRow(next, row);
+  }
+  return next;
 }
 
 /** Adds or replaces a row. */
@@ -116,20 +148,27 @@ function sameObject(row: QueueRow, profile: string, bucket: string, key: string)
 }
 
 /** One event from the server's stream. */
-export function applyEvent(q: Queue, ev: TransferEvent, now = Date.now()): Queue {
-  if (ev.kind === 'job') return upsertRow(q, rowOfJob(ev.job, q.rows.get(ev.job.id)));
-  // A transfer event: it belongs to a job or to this browser's own upload of the same
-  // object, if there is one; only the progress of a running job is taken from it.
-  const same = [...q.rows.values()].filter(
-    (r) => r.source !== 'transfer' && sameObject(r, ev.profile, ev.bucket, ev.key),
+export function applyEvent(q: Queue, ev: ApiEvent, now = Date.now()): Queue {
+  return ev.stream === 'job' ? applyJobEvent(q, ev.data) : applyTransferEvent(q, ev.data, now);
+}
+
+/** A job event: the job as it is now (its progress too), or gone (`removed`). */
+export function applyJobEvent(q: Queue, ev: JobEvent): Queue {
+  if (ev.kind === 'removed') return q.rows.has(ev.job.id) ? removeRows(q, [ev.job.id]) : q;
+  const row = rowOfJob(ev.job, q.rows.get(ev.job.id));
+  return row ? upsertRow(q, row) : q;
+}
+
+/** A one-off transfer the server runs outside the job engine. This browser's own
+ * upload of the same object counts its own bytes, running or finished; a job of that
+ * object still at work reports through job events. Others become read-only rows. */
+export function applyTransferEvent(q: Queue, ev: TransferEvent, now = Date.now()): Queue {
+  const owned = [...q.rows.values()].some(
+    (r) =>
+      (r.source === 'local' || (r.source === 'job' && isActive(r.state))) &&
+      sameObject(r, ev.profile, ev.bucket, ev.key),
   );
-  const owner = q.rows.get(ev.id) ?? same.find((r) => r.state === 'running') ?? same[0];
-  if (owner && owner.source !== 'transfer') {
-    if (owner.source === 'job' && owner.state === 'running') {
-      return patchRow(q, owner.id, progressFields(ev.progress)); // the job event sets the state
-    }
-    return q; // the browser counts its own bytes; a finished job keeps its numbers
-  }
+  if (owned) return q;
   const id = `transfer-${ev.id}`;
   const previous = q.rows.get(id);
   const state: RowState =
@@ -155,6 +194,8 @@ export function applyEvent(q: Queue, ev: TransferEvent, now = Date.now()): Queue
 }
 
 export interface RowActions {
+  /** Start a job that never ran (idle). */
+  run: boolean;
   pause: boolean;
   resume: boolean;
   cancel: boolean;
@@ -166,14 +207,15 @@ export interface RowActions {
 export function actionsFor(row: QueueRow): RowActions {
   const finished = FINISHED.includes(row.state);
   if (row.source === 'transfer') {
-    return { pause: false, resume: false, cancel: false, retry: false, clear: finished };
+    return { run: false, pause: false, resume: false, cancel: false, retry: false, clear: finished };
   }
   return {
-    pause: row.state === 'running' || row.state === 'queued',
+    run: row.state === 'idle',
+    pause: row.state === 'queued' || (row.state === 'running' && row.canPause !== false),
     resume: row.state === 'paused',
     cancel: isActive(row.state),
     retry: row.state === 'failed' || row.state === 'canceled',
-    clear: finished,
+    clear: finished || row.state === 'idle',
   };
 }
 
@@ -189,6 +231,8 @@ export function clearable(q: Queue): QueueRow[] {
 
 export interface Summary {
   active: number;
+  /** Jobs that never ran (idle): neither active nor finished. */
+  idle: number;
   failed: number;
   finished: number;
   rate: number;
@@ -197,9 +241,11 @@ export interface Summary {
 }
 
 export function summarize(q: Queue): Summary {
-  const s: Summary = { active: 0, failed: 0, finished: 0, rate: 0, bytesDone: 0, bytesTotal: 0 };
+  const s: Summary = { active: 0, idle: 0, failed: 0, finished: 0, rate: 0, bytesDone: 0, bytesTotal: 0 };
   for (const r of q.rows.values()) {
-    if (isActive(r.state)) {
+    if (r.state === 'idle') {
+      s.idle += 1;
+    } else if (isActive(r.state)) {
       s.active += 1;
       s.bytesDone += r.bytesDone;
       s.bytesTotal += r.bytesTotal;

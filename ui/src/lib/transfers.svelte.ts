@@ -1,5 +1,6 @@
-// The transfer queue as the UI sees it: one model (queue.ts) fed by server jobs, the
-// event stream and this browser's own transfers, with the actions of each row.
+// The transfer queue as the UI sees it: one model (queue.ts) fed by server upload and
+// download jobs, the event stream and this browser's own transfers, with the actions
+// of each row.
 
 import type { CofferApi } from './api';
 import { browserDownloadTasks, type DownloadItem } from './browser-download';
@@ -15,16 +16,16 @@ import {
   orderedRows,
   removeRows,
   summarize,
-  upsertRow,
-  rowOfJob,
+  transferOf,
+  upsertJobs,
   type Queue,
   type QueueRow,
 } from './queue';
 import { toasts } from './toasts.svelte';
 import { chooseFolder, pathKinds } from './transport-tauri';
-import type { Job, TransferEvent } from './types';
+import type { ApiEvent, Job, JobEvent } from './types';
 
-export type RowAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'clear';
+export type RowAction = 'run' | 'pause' | 'resume' | 'cancel' | 'retry' | 'clear';
 
 export class Transfers {
   queue = $state.raw<Queue>(emptyQueue);
@@ -79,26 +80,26 @@ export class Transfers {
     }
   }
 
-  private onEvent(e: TransferEvent): void {
-    const before = e.kind === 'job' ? this.queue.rows.get(e.job.id) : undefined;
+  private onEvent(e: ApiEvent): void {
     this.queue = applyEvent(this.queue, e);
-    if (e.kind === 'job') {
-      const { job } = e;
-      if (before?.state !== job.state && (job.state === 'done' || job.state === 'failed')) {
-        this.finished(job);
-      }
-    } else if (e.kind === 'done') {
-      notifyChanged({ profile: e.profile, bucket: e.bucket, key: e.key });
+    if (e.stream === 'job') {
+      // Sent once at the end of each run, never dropped.
+      if (e.data.kind === 'done' || e.data.kind === 'failed') this.finished(e.data);
+    } else if (e.data.kind === 'done') {
+      const { profile, bucket, key } = e.data;
+      notifyChanged({ profile, bucket, key });
     }
   }
 
-  private finished(job: Job): void {
-    if (job.kind === 'upload' && job.state === 'done') {
-      notifyChanged({ profile: job.profile, bucket: job.bucket, key: job.key });
+  /** A run of an upload or download job ended (other kinds are not transfers). */
+  private finished({ kind, job }: JobEvent): void {
+    const t = transferOf(job);
+    if (!t) return;
+    if (t.direction === 'upload' && kind === 'done') {
+      notifyChanged({ profile: t.profile, bucket: t.bucket, key: t.key });
     }
-    const verb = job.kind === 'upload' ? 'Upload' : 'Download';
-    const text = job.state === 'done' ? `${verb} finished: ${job.key}` : `${verb} failed: ${job.key}`;
-    this.notify(text);
+    const verb = t.direction === 'upload' ? 'Upload' : 'Download';
+    this.notify(kind === 'done' ? `${verb} finished: ${t.key}` : `${verb} failed: ${t.key}`);
   }
 
   private notify(text: string): void {
@@ -108,9 +109,7 @@ export class Transfers {
   }
 
   private addJobs(jobs: Job[]): void {
-    let q = this.queue;
-    for (const job of jobs) q = upsertRow(q, rowOfJob(job, q.rows.get(job.id)));
-    this.queue = q;
+    this.queue = upsertJobs(this.queue, jobs);
   }
 
   // --- starting transfers -----------------------------------------------------
@@ -136,7 +135,7 @@ export class Transfers {
       const key = target.prefix + name + (isDir ? '/' : '');
       try {
         jobs.push(
-          await this.api.createJob({ kind: 'upload', profile: target.profile, bucket: target.bucket, key, path }),
+          await this.api.createTransferJob('upload', { profile: target.profile, bucket: target.bucket, key, path }),
         );
       } catch (e) {
         toasts.error(e, `Cannot upload ${name}`);
@@ -154,7 +153,7 @@ export class Transfers {
       if (!folder) return;
       const jobs: Job[] = [];
       for (const item of items) {
-        jobs.push(await this.api.createJob({ kind: 'download', profile, bucket, key: item.key, path: folder }));
+        jobs.push(await this.api.createTransferJob('download', { profile, bucket, key: item.key, path: folder }));
       }
       this.addJobs(jobs);
       return;
@@ -187,6 +186,7 @@ export class Transfers {
         return this.runner.pause(id);
       case 'cancel':
         return this.runner.cancel(id);
+      case 'run':
       case 'resume':
       case 'retry':
         return this.runner.restart(id);

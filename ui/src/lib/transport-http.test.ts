@@ -68,14 +68,14 @@ describe('HttpTransport', () => {
     expect((init.headers as Record<string, string>).Range).toBe('bytes=0-99');
   });
 
-  it('streams events and reconnects after the stream ends', async () => {
-    const job = { kind: 'job', job: { id: 'j1' } };
+  it('streams job events and reconnects after the stream ends', async () => {
+    const job = { kind: 'done', job: { id: 'j1', kind: 'upload', params: { profile: 'p', bucket: 'b', key: 'k', path: '/k' }, state: 'done' } };
     let calls = 0;
     vi.stubGlobal(
       'fetch',
       vi.fn(async () => {
         calls += 1;
-        return sse([`event: transfer\ndata: ${JSON.stringify(job).slice(0, 10)}`, `${JSON.stringify(job).slice(10)}\n\n: keep-alive\n\n`]);
+        return sse([`event: job\ndata: ${JSON.stringify(job).slice(0, 10)}`, `${JSON.stringify(job).slice(10)}\n\n: keep-alive\n\n`]);
       }),
     );
     const events: unknown[] = [];
@@ -83,7 +83,33 @@ describe('HttpTransport', () => {
     const stop = new HttpTransport().subscribe({ onEvent: (e) => events.push(e), onOpen: () => (opened += 1) });
     await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(2), { timeout: 3000 });
     stop();
-    expect(events[0]).toEqual(job);
+    expect(events[0]).toEqual({ stream: 'job', data: job });
     expect(opened).toBeGreaterThanOrEqual(2);
+  });
+
+  it('tells transfer events from job events by the SSE event name, and skips the rest', async () => {
+    const transfer = { id: 't1', kind: 'progress', profile: 'p', bucket: 'b', key: 'k', progress: null, error: null };
+    const removed = { kind: 'removed', job: { id: 'j2' } };
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        sse([
+          `event: transfer\ndata: ${JSON.stringify(transfer)}\n\n`,
+          `event: other\ndata: ${JSON.stringify(transfer)}\n\n`,
+          'event: job\ndata: {not json\n\n',
+          'event: job\ndata: {"kind":"done"}\n\n',
+          `data: ${JSON.stringify(transfer)}\n\n`,
+          `event: job\ndata: ${JSON.stringify(removed)}\n\n`,
+        ]),
+      ),
+    );
+    const events: unknown[] = [];
+    const stop = new HttpTransport().subscribe({ onEvent: (e) => events.push(e) });
+    await vi.waitFor(() => expect(events.length).toBeGreaterThanOrEqual(2), { timeout: 3000 });
+    stop();
+    expect(events.slice(0, 2)).toEqual([
+      { stream: 'transfer', data: transfer },
+      { stream: 'job', data: removed },
+    ]);
   });
 });

@@ -4,8 +4,7 @@ import { ApiError, toApiError } from './errors';
 import { getToken, onTokenNeeded, requireToken } from './auth';
 import { queryString } from './paths';
 import { SseParser, backoffDelay } from './sse';
-import type { EventHandlers, JsonRequest, Transport } from './transport';
-import type { TransferEvent } from './types';
+import { apiEventOf, type EventHandlers, type JsonRequest, type Transport } from './transport';
 
 /** The Authorization header, or a 401-like error (and the token form) without a token. */
 export function authHeaders(): Record<string, string> {
@@ -122,7 +121,9 @@ async function streamEvents(handlers: EventHandlers, signal: AbortSignal): Promi
         if (done) break;
         for (const message of parser.push(value)) {
           try {
-            handlers.onEvent(JSON.parse(message.data) as TransferEvent);
+            // `event: transfer` and `event: job`; other names are skipped.
+            const event = apiEventOf(message.event, JSON.parse(message.data));
+            if (event) handlers.onEvent(event);
           } catch {
             /* a malformed event is skipped */
           }

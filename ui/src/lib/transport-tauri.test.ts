@@ -62,6 +62,41 @@ describe('TauriTransport', () => {
     expect(new TextDecoder().decode(bytes)).toBe('hi');
   });
 
+  it('reads {stream, data} messages of the api_events channel', async () => {
+    const { mockIPC } = await import('@tauri-apps/api/mocks');
+    const { TauriTransport } = await import('./transport-tauri');
+    let channelId: number | null = null;
+    mockIPC((cmd, args) => {
+      if (cmd === 'api_events') channelId = (args as { onEvent: { id: number } }).onEvent.id;
+      return new Promise(() => undefined); // lives as long as the stream
+    });
+    const events: unknown[] = [];
+    let opened = 0;
+    const stop = new TauriTransport().subscribe({ onEvent: (e) => events.push(e), onOpen: () => (opened += 1) });
+    expect(opened).toBe(1);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(channelId).not.toBeNull();
+    const transfer = { id: 't1', kind: 'done', profile: 'p', bucket: 'b', key: 'k', progress: null, error: null };
+    const job = { kind: 'paused', job: { id: 'j1', kind: 'download', params: { profile: 'p', bucket: 'b', key: 'k', path: '/d' }, state: 'paused' } };
+    const send = (index: number, message: unknown) =>
+      (window as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } }).__TAURI_INTERNALS__.runCallback(
+        channelId as number,
+        { index, message },
+      );
+    send(0, { stream: 'transfer', data: transfer });
+    send(1, { stream: 'job', data: job });
+    send(2, { stream: 'other', data: transfer });
+    send(3, transfer); // a bare event (the old shape) is not one
+    send(4, { stream: 'job', data: { kind: 'done' } });
+    expect(events).toEqual([
+      { stream: 'transfer', data: transfer },
+      { stream: 'job', data: job },
+    ]);
+    stop();
+    send(5, { stream: 'transfer', data: transfer });
+    expect(events).toHaveLength(2);
+  });
+
   it('opens the native folder dialog', async () => {
     const { mockIPC } = await import('@tauri-apps/api/mocks');
     const { chooseFolder } = await import('./transport-tauri');

@@ -3,14 +3,14 @@
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { toApiError } from './errors';
-import type { EventHandlers, JsonRequest, Transport } from './transport';
-import type { TransferEvent } from './types';
+import { apiEventOf, type EventHandlers, type JsonRequest, type Transport } from './transport';
 
 export function isTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
 }
 
-async function command<T>(name: string, args?: Record<string, unknown>): Promise<T> {
+/** A command of the shell; rejects with an ApiError (`{code, message}`). */
+export async function command<T>(name: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(name, args);
   } catch (e) {
@@ -34,9 +34,11 @@ export class TauriTransport implements Transport {
 
   subscribe(handlers: EventHandlers): () => void {
     let active = true;
-    const channel = new Channel<TransferEvent>();
-    channel.onmessage = (event) => {
-      if (active) handlers.onEvent(event);
+    // Each message is `{stream: "transfer" | "job", data}`, like SSE's event names.
+    const channel = new Channel<{ stream?: unknown; data?: unknown } | null>();
+    channel.onmessage = (message) => {
+      const event = apiEventOf(message?.stream, message?.data);
+      if (active && event) handlers.onEvent(event);
     };
     // The command may resolve at once or live as long as the stream: either way the
     // job list is reloaded now, so nothing from before the subscription is missed.

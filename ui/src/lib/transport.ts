@@ -1,7 +1,7 @@
 // What the API client needs from a transport: JSON calls, the first bytes of an
 // object, and the event stream. Two implementations: Tauri IPC and HTTP.
 
-import type { TransferEvent } from './types';
+import type { ApiEvent, JobEvent, TransferEvent } from './types';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -14,7 +14,7 @@ export interface JsonRequest {
 }
 
 export interface EventHandlers {
-  onEvent(event: TransferEvent): void;
+  onEvent(event: ApiEvent): void;
   /** The stream (re)connected: events may have been missed, reload state. */
   onOpen?(): void;
 }
@@ -27,4 +27,23 @@ export interface Transport {
   bytes(path: string, query: Record<string, string>, rangeEnd?: number): Promise<ArrayBuffer>;
   /** Streams events until the returned function is called. */
   subscribe(handlers: EventHandlers): () => void;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An event of the stream named `stream` (the SSE event name, or the `stream` of a
+ * Tauri channel message), or null for other streams and malformed data. */
+export function apiEventOf(stream: unknown, data: unknown): ApiEvent | null {
+  if (!isObject(data) || typeof data.kind !== 'string') return null;
+  if (stream === 'job') {
+    if (!isObject(data.job) || typeof data.job.id !== 'string') return null;
+    return { stream: 'job', data: data as unknown as JobEvent };
+  }
+  if (stream === 'transfer') {
+    if (typeof data.id !== 'string') return null;
+    return { stream: 'transfer', data: data as unknown as TransferEvent };
+  }
+  return null;
 }

@@ -103,42 +103,129 @@ export interface ErrorBody {
   message: string;
 }
 
-export type JobKind = 'upload' | 'download';
-export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'canceled';
+/** The kinds of job that move one object or folder; their rows are in the transfers panel. */
+export type TransferKind = 'upload' | 'download';
+/** A job's kind: a transfer, or another kind of the job engine ("backup", say). */
+export type JobKind = TransferKind | (string & {});
+export type JobState = 'idle' | 'queued' | 'running' | 'paused' | 'done' | 'failed' | 'canceled';
 
+/** The `params` of an upload or download job. */
+export interface TransferParams {
+  profile: string;
+  bucket: string;
+  key: string;
+  /** The absolute local path. */
+  path: string;
+}
+
+export type Schedule = { every: string } | { cron: string; tz?: string };
+
+export interface NotifyPolicy {
+  on_failure: boolean;
+  on_success: boolean;
+}
+
+/** What started a run. */
+export type Trigger = 'added' | 'manual' | 'schedule' | 'resume' | 'retry' | 'restart';
+
+export type RunResult = 'running' | 'done' | 'failed' | 'paused' | 'canceled' | 'interrupted';
+
+/** One run of a job (`GET /api/v1/jobs/{id}/history`, a job's `last_run`). */
+export interface RunRecord {
+  id: string;
+  job: string;
+  trigger: Trigger;
+  started: string;
+  ended: string | null;
+  result: RunResult;
+  bytes: number;
+  items: number;
+  error: string | null;
+}
+
+/** A job of the job engine: its definition and status, flat. */
 export interface Job {
   id: string;
   kind: JobKind;
-  profile: string;
-  bucket: string;
-  key: string;
-  path: string;
+  /** The display name the server made ("upload of photos"). */
+  name: string;
+  /** What the kind needs: `TransferParams` for uploads and downloads. */
+  params: Record<string, unknown>;
+  schedule: Schedule | null;
+  enabled: boolean;
+  notify: NotifyPolicy;
+  webhook: string | null;
+  /** RFC 3339. */
+  created: string;
   state: JobState;
   progress: Progress | null;
   error: ErrorBody | null;
-  created: string;
+  /** The id of the current run. */
+  run: string | null;
+  trigger: Trigger | null;
+  last_run: RunRecord | null;
+  next_run: string | null;
+  queued_at: string | null;
+  can_pause: boolean;
 }
 
-export interface NewJob {
+/** `POST /api/v1/jobs`. */
+export interface NewJob<P extends object = Record<string, unknown>> {
   kind: JobKind;
+  params: P;
+  name?: string;
+  schedule?: Schedule | null;
+  enabled?: boolean;
+  notify?: NotifyPolicy;
+  webhook?: string | null;
+  run_now?: boolean;
+}
+
+/** A one-off transfer that is not a job (`event: transfer` on SSE, `stream: "transfer"`
+ * on the Tauri channel): browser uploads, upload-file and download-file routes. */
+export interface TransferEvent {
+  kind: 'started' | 'progress' | 'done' | 'failed';
+  id: string;
   profile: string;
   bucket: string;
   key: string;
-  path: string;
+  progress: Progress | null;
+  error: ErrorBody | null;
 }
 
-/** A transfer event (`event: transfer` on SSE, or the Tauri channel). */
-export type TransferEvent =
-  | {
-      kind: 'started' | 'progress' | 'done' | 'failed';
-      id: string;
-      profile: string;
-      bucket: string;
-      key: string;
-      progress: Progress | null;
-      error: ErrorBody | null;
-    }
-  | { kind: 'job'; job: Job };
+/** `PUT /api/v1/jobs/{id}`: only the fields given change. */
+export interface JobChange {
+  name?: string;
+  schedule?: Schedule;
+  /** Removes the schedule. */
+  clear_schedule?: boolean;
+  enabled?: boolean;
+  notify?: NotifyPolicy;
+  /** A webhook URL; `""` removes it. */
+  webhook?: string;
+}
+
+export type JobEventKind =
+  | 'queued'
+  | 'started'
+  | 'progress'
+  | 'done'
+  | 'failed'
+  | 'paused'
+  | 'canceled'
+  | 'scheduled'
+  | 'changed'
+  | 'removed';
+
+/** What happened to a job, and the job after it (`event: job`, `stream: "job"`).
+ * `removed`: the job is gone. Progress events may be dropped; others never are. */
+export interface JobEvent {
+  kind: JobEventKind;
+  job: Job;
+}
+
+/** One event of the stream, SSE or the Tauri channel (`{stream, data}`). */
+export type ApiEvent = { stream: 'transfer'; data: TransferEvent } | { stream: 'job'; data: JobEvent };
 
 export interface ApiSettings {
   embedded: boolean;

@@ -22,24 +22,9 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Body, Params, QueryParams};
 use crate::state::ApiState;
 
-/// The longest key S3 allows, in bytes.
-const MAX_KEY: usize = 1024;
-
-fn check_key(key: &str) -> ApiResult<()> {
-    if key.is_empty() || key.len() > MAX_KEY {
-        return Err(ApiError::bad_request(format!(
-            "the key must be 1 to {MAX_KEY} bytes of UTF-8 (it has {})",
-            key.len()
-        )));
-    }
-    Ok(())
-}
-
 /// A valid bucket name and key, as an object reference; else a 400.
 pub(crate) fn object_ref(bucket: &str, key: &str) -> ApiResult<ObjectRef> {
-    validate_bucket_name(bucket)?;
-    check_key(key)?;
-    Ok(ObjectRef::new(bucket, key))
+    Ok(ObjectRef::checked(bucket, key)?)
 }
 
 /// `?key=`.

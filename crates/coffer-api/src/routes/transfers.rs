@@ -51,7 +51,6 @@ where
                     code: e.code().to_string(),
                     message: e.to_string(),
                 }),
-                job: None,
             })
         }
     };

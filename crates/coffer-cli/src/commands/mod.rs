@@ -1,12 +1,15 @@
 //! One file per verb.
 
+mod agent;
 mod bucket;
 mod cp;
+mod jobs;
 mod ls;
 mod mv;
 mod presign;
 mod profile;
 mod region;
+mod remote;
 mod rm;
 mod serve;
 mod stat;
@@ -19,6 +22,12 @@ use crate::context::Context;
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> Result<()> {
+    if cli.remote.is_some() && !matches!(cli.command, Command::Jobs(_)) {
+        return crate::context::usage(
+            "--remote works with `jobs` commands for now; browse and transfer on a remote \
+             agent from the desktop app or a browser",
+        );
+    }
     match cli.command {
         Command::Profile(cmd) => profile::run(cmd).await,
         Command::Ls(args) => ls::run(&Context::open(&cli.profile)?, args).await,
@@ -32,5 +41,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Region(args) => region::run(&Context::open(&cli.profile)?, args).await,
         Command::Transfers(cmd) => transfers::run(&Context::open(&cli.profile)?, cmd).await,
         Command::Serve(args) => serve::run(args).await,
+        Command::Agent(args) => agent::run(args).await,
+        Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, cli.remote.as_deref()).await,
+        Command::Remote(cmd) => remote::run(cmd).await,
     }
 }

@@ -81,7 +81,7 @@ async fn add(session: &Session, args: ProfileAddArgs) -> Result<()> {
 
 /// Runs a profile command.
 pub async fn run(cmd: ProfileCommand) -> Result<()> {
-    let session = Session::open_default()?;
+    let session = Session::connect_default()?;
     match cmd {
         ProfileCommand::Add(args) => add(&session, args).await,
         ProfileCommand::List(flag) => {

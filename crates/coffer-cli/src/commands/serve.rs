@@ -38,29 +38,81 @@ async fn stop_signal() {
     }
 }
 
-/// Serves until a stop signal.
+/// `coffer serve`: the API on its TCP listener, and the agent socket.
 pub async fn run(args: ServeArgs) -> Result<()> {
-    let session = Session::open_default()?;
-    let secrets = session.secrets().clone();
+    own(Owner {
+        role: "serve",
+        listen: Some(args.listen),
+        allow_remote: args.allow_remote,
+        behind_tls_proxy: args.behind_tls_proxy,
+        tls: args.tls,
+        print_token: args.print_token,
+        rotate_token: args.rotate_token,
+        print_url: args.print_url,
+        samples: args.samples,
+    })
+    .await
+}
+
+/// How this process owns the data dir.
+pub struct Owner {
+    /// `serve` or `agent`.
+    pub role: &'static str,
+    /// `None`: no TCP listener; `Some(None)`: the configured address.
+    pub listen: Option<Option<std::net::SocketAddr>>,
+    pub allow_remote: bool,
+    pub behind_tls_proxy: bool,
+    pub tls: crate::cli::TlsArgs,
+    pub print_token: bool,
+    pub rotate_token: bool,
+    pub print_url: bool,
+    pub samples: bool,
+}
+
+/// Owns the data dir until a stop signal: runs the jobs and their schedules, answers
+/// on the agent socket, and on the TCP listener when asked.
+pub async fn own(args: Owner) -> Result<()> {
+    // The token lives in the keychain: printing or rotating it needs no data dir.
+    let secrets: std::sync::Arc<dyn coffer_core::secret::SecretStore> =
+        std::sync::Arc::new(coffer_core::secret::KeychainStore::default());
     if args.rotate_token {
         println!("{}", token::rotate(secrets.as_ref())?.expose());
         return Ok(());
     }
     let api_token = token::api_token(secrets.as_ref(), std::env::var("COFFER_API_TOKEN").ok())?;
+    let data = coffer_core::paths::DataDir::discover()?;
+    let mut config = ApiConfig::load(data.root())?;
+    config.tls |= args.tls.tls;
+    if args.tls.tls_cert.is_some() {
+        config.tls = true;
+        config.tls_cert = args.tls.tls_cert.clone();
+        config.tls_key = args.tls.tls_key.clone();
+    }
     if args.print_token {
         println!("{}", api_token.expose());
+        if config.tls {
+            let tls = match (&config.tls_cert, &config.tls_key) {
+                (Some(cert), Some(key)) => coffer_api::tls::from_files(cert, key)?,
+                _ => {
+                    data.ensure()?;
+                    coffer_api::tls::self_signed(data.root())?
+                }
+            };
+            println!("TLS certificate SHA256 fingerprint: {}", tls.fingerprint);
+        }
         return Ok(());
     }
+    let session = Session::open_default()?;
 
-    let mut config = ApiConfig::load(session.data_dir().root())?;
-    if let Some(listen) = args.listen {
+    if let Some(Some(listen)) = args.listen {
         config.listen = listen;
     }
     config.allow_remote |= args.allow_remote;
     config.behind_tls_proxy |= args.behind_tls_proxy;
-    if let Some(warning) = config
-        .check_listen()
-        .map_err(|e| UsageError(e.to_string()))?
+    if args.listen.is_some()
+        && let Some(warning) = config
+            .check_listen()
+            .map_err(|e| UsageError(e.to_string()))?
     {
         eprintln!("coffer: {warning}");
     }
@@ -71,22 +123,37 @@ pub async fn run(args: ServeArgs) -> Result<()> {
         eprintln!("coffer: could not put the sample objects: {e}");
     }
 
-    // Headless: the standalone listener, whatever coffer.toml says of it (that flag
-    // is the desktop's); switches made at run time are not saved from here.
-    config.standalone = true;
+    // Headless: the TCP listener when asked, whatever coffer.toml says of it (that
+    // flag is the desktop's); switches made at run time are not saved from here.
+    config.standalone = args.listen.is_some();
     let url_token = args.print_url.then(|| api_token.expose().clone());
     let state = ApiState::new(
         session,
         api_token,
         TransferConfig::default(),
         config.allowed_dirs.clone(),
-    );
+    )?;
     let host = ApiHost::start(state, config, None).await?;
     host.set_headless();
+    let socket = host.listen_socket(args.role).await?;
+    eprintln!(
+        "coffer: {} owns {}; other coffer commands attach on {}",
+        args.role,
+        host.state().session().data_dir().root().display(),
+        socket.display()
+    );
     if let Some(addr) = host.standalone_addr().await {
-        eprintln!("coffer: API on http://{addr}/api/v1 (token: `coffer serve --print-token`)");
+        let scheme = if host.tls_fingerprint().is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        eprintln!("coffer: API on {scheme}://{addr}/api/v1 (token: `coffer serve --print-token`)");
+        if let Some(fingerprint) = host.tls_fingerprint() {
+            eprintln!("coffer: TLS certificate SHA256 fingerprint: {fingerprint}");
+        }
         if let Some(token) = url_token {
-            println!("Coffer web UI: http://{addr}/#token={token}");
+            println!("Coffer web UI: {scheme}://{addr}/#token={token}");
             println!("API token: {token}");
         }
     }

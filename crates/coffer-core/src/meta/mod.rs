@@ -19,6 +19,8 @@ pub const TREE_PROFILES: &str = "profiles";
 pub const TREE_REGIONS: &str = "regions";
 /// The tree of resumable multipart uploads, keyed by transfer id.
 pub const TREE_UPLOADS: &str = "uploads";
+/// The tree of schema versions, keyed by the owner of a group of trees (`jobs`).
+pub const TREE_SCHEMA: &str = "schema";
 
 /// A small, ordered key-value store with named trees.
 ///

@@ -22,41 +22,50 @@ impl SledDb {
     pub fn open(path: &Path) -> Result<Self> {
         let started = Instant::now();
         loop {
-            match sled::Config::new()
-                .path(path)
-                .mode(sled::Mode::LowSpace)
-                .open()
-            {
-                Ok(db) => {
-                    return Ok(SledDb {
-                        db,
-                        path: path.to_path_buf(),
-                    });
-                }
-                Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.to_string().contains("lock") =>
-                {
-                    if started.elapsed() > LOCK_WAIT {
-                        return Err(Error::MetaDb {
-                            path: path.to_path_buf(),
-                            cause: "another Coffer process is using it; wait for it to \
-                                    finish, or give this one its own COFFER_HOME"
-                                .into(),
-                        });
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
-                }
-                Err(e) => {
-                    return Err(Error::MetaDb {
-                        path: path.to_path_buf(),
-                        cause: format!(
-                            "{e}; if it is damaged, move the folder aside and add the \
-                             profiles again (secrets stay in the keychain)"
-                        ),
-                    });
-                }
+            if let Some(db) = Self::try_open(path)? {
+                return Ok(db);
             }
+            if started.elapsed() > LOCK_WAIT {
+                return Err(Self::locked(path));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Opens (or creates) the database at `path` unless another process holds it
+    /// (`Ok(None)` then), without waiting.
+    pub fn try_open(path: &Path) -> Result<Option<Self>> {
+        match sled::Config::new()
+            .path(path)
+            .mode(sled::Mode::LowSpace)
+            .open()
+        {
+            Ok(db) => Ok(Some(SledDb {
+                db,
+                path: path.to_path_buf(),
+            })),
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(Error::MetaDb {
+                path: path.to_path_buf(),
+                cause: format!(
+                    "{e}; if it is damaged, move the folder aside and add the profiles \
+                     again (secrets stay in the keychain)"
+                ),
+            }),
+        }
+    }
+
+    /// The error for a database another process holds.
+    pub fn locked(path: &Path) -> Error {
+        Error::MetaDb {
+            path: path.to_path_buf(),
+            cause: "another Coffer process is using it; wait for it to finish, or give \
+                    this one its own COFFER_HOME"
+                .into(),
         }
     }
 

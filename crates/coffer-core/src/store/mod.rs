@@ -11,6 +11,7 @@
 //! Every implementation runs the same conformance suite (`coffer-core/tests/`).
 
 mod ext;
+#[cfg(feature = "fault")]
 mod fault;
 pub mod local;
 mod retry;
@@ -18,6 +19,7 @@ pub mod s3;
 mod types;
 
 pub use ext::StoreExt;
+#[cfg(feature = "fault")]
 pub use fault::{Fault, FaultStore};
 pub use local::LocalStore;
 pub use retry::{RetryPolicy, RetryStore};

@@ -358,12 +358,20 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
-    /// Builds a reference.
+    /// Builds a reference (unchecked: for names that are already valid).
     pub fn new(bucket: impl Into<String>, key: impl Into<String>) -> Self {
         ObjectRef {
             bucket: bucket.into(),
             key: key.into(),
         }
+    }
+
+    /// A reference to a valid bucket name and key, or an error naming which is wrong.
+    pub fn checked(bucket: impl Into<String>, key: impl Into<String>) -> crate::Result<Self> {
+        let (bucket, key) = (bucket.into(), key.into());
+        crate::uri::validate_bucket_name(&bucket)?;
+        crate::uri::validate_key(&key)?;
+        Ok(ObjectRef { bucket, key })
     }
 }
 

@@ -5,6 +5,30 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The local name of an object or prefix: its last segment, made safe for a file
+/// name (`..`, `.` and empty segments become `_`; `\\` and NUL become `_`).
+pub fn local_name(key: &str) -> PathBuf {
+    let last = key
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    let safe: String = last
+        .chars()
+        .map(|c| if c == '\\' || c == '\0' { '_' } else { c })
+        .collect();
+    match safe.as_str() {
+        "" | "." | ".." => PathBuf::from("_"),
+        _ => PathBuf::from(safe),
+    }
+}
+
+/// The last segment of a key or prefix, for people ("c.txt" for "a/b/c.txt",
+/// "photos" for "a/photos/"); empty for an empty key.
+pub fn last_segment(key: &str) -> &str {
+    key.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
+}
+
 /// `prefix` as a folder: empty, or ending with `/`.
 pub fn as_folder(prefix: &str) -> String {
     if prefix.is_empty() || prefix.ends_with('/') {
@@ -79,6 +103,18 @@ pub fn local_path_for_key(root: &Path, relative: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn local_names_are_the_last_segment_and_safe() {
+        assert_eq!(local_name("a/b/c.txt"), PathBuf::from("c.txt"));
+        assert_eq!(local_name("a/photos/"), PathBuf::from("photos"));
+        assert_eq!(local_name("a/../"), PathBuf::from("_"));
+        assert_eq!(local_name("a//"), PathBuf::from("a"));
+        assert_eq!(local_name("x\\y"), PathBuf::from("x_y"));
+        assert_eq!(local_name("été 100% + plus"), PathBuf::from("été 100% + plus"));
+        assert_eq!(last_segment("a/photos/"), "photos");
+        assert_eq!(last_segment(""), "");
+    }
 
     #[test]
     fn folders_end_in_one_slash() {

@@ -35,7 +35,7 @@ mod upload_stream;
 pub use cleanup::CleanupReport;
 pub use copy::COPY_OBJECT_MAX;
 pub use download::DownloadReport;
-pub use keys::{as_folder, join_key, local_path_for_key};
+pub use keys::{as_folder, join_key, last_segment, local_name, local_path_for_key};
 pub use progress::{EMIT_EVERY, Progress, ProgressSink, Tracker};
 pub use resume::{ResumeRecord, TransferState};
 pub use upload::{UploadReport, guess_content_type};

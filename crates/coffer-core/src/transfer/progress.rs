@@ -8,12 +8,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How often a tracker calls its sink at most.
 pub const EMIT_EVERY: Duration = Duration::from_millis(100);
 
 /// A snapshot of an operation's progress. In JSON, `elapsed` and `eta` are seconds.
+/// It reads back from JSON (a saved job's last progress), with an operation other
+/// than the known ones read as `other`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Progress {
     /// What is being done ("upload", "download", "copy", "delete").
@@ -48,6 +50,62 @@ fn opt_secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S
     match d {
         Some(d) => s.serialize_some(&d.as_secs_f64()),
         None => s.serialize_none(),
+    }
+}
+
+/// The operations a progress can name.
+const OPERATIONS: [&str; 7] = [
+    "upload", "download", "copy", "move", "delete", "backup", "restore",
+];
+
+/// Seconds as a duration; a negative or non-finite number reads as zero.
+fn duration_of(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or_default()
+}
+
+impl<'de> Deserialize<'de> for Progress {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// The JSON shape, owned.
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(default)]
+            operation: String,
+            #[serde(default)]
+            bytes_done: u64,
+            #[serde(default)]
+            bytes_total: u64,
+            #[serde(default)]
+            bytes_resumed: u64,
+            #[serde(default)]
+            items_done: u64,
+            #[serde(default)]
+            items_total: u64,
+            #[serde(default)]
+            rate: f64,
+            #[serde(default)]
+            eta: Option<f64>,
+            #[serde(default)]
+            elapsed: f64,
+            #[serde(default)]
+            finished: bool,
+        }
+        let r = Raw::deserialize(d)?;
+        Ok(Progress {
+            operation: OPERATIONS
+                .iter()
+                .find(|o| **o == r.operation)
+                .copied()
+                .unwrap_or("other"),
+            bytes_done: r.bytes_done,
+            bytes_total: r.bytes_total,
+            bytes_resumed: r.bytes_resumed,
+            items_done: r.items_done,
+            items_total: r.items_total,
+            rate: r.rate,
+            eta: r.eta.map(duration_of),
+            elapsed: duration_of(r.elapsed),
+            finished: r.finished,
+        })
     }
 }
 
@@ -223,5 +281,25 @@ mod tests {
             "first update and the final one are reported"
         );
         assert_eq!(seen.last(), Some(&last));
+    }
+
+    #[test]
+    fn reads_back_from_json() {
+        let tracker = Tracker::silent("upload");
+        tracker.add_total(10, 1);
+        tracker.add_bytes(4);
+        let p = tracker.snapshot();
+        let json = serde_json::to_string(&p).expect("json");
+        let back: Progress = serde_json::from_str(&json).expect("back");
+        assert_eq!(back.operation, "upload");
+        assert_eq!(back.bytes_done, 4);
+        let odd: Progress = serde_json::from_str(
+            r#"{"operation":"x","bytes_done":1,"bytes_total":2,"bytes_resumed":0,
+                "items_done":0,"items_total":1,"rate":1.0,"eta":-1.0,"elapsed":1e300,
+                "finished":false}"#,
+        )
+        .expect("odd");
+        assert_eq!(odd.operation, "other");
+        assert_eq!(odd.eta, Some(Duration::ZERO));
     }
 }

@@ -321,19 +321,7 @@ impl LocalStore {
     }
 }
 
-/// Checks a key: 1 to 1,024 bytes.
-pub(crate) fn validate_key(key: &str) -> Result<()> {
-    if key.is_empty() {
-        return Err(Error::invalid("key", "the key is empty"));
-    }
-    if key.len() > 1024 {
-        return Err(Error::invalid(
-            "key",
-            format!("{} bytes long; at most 1,024 are allowed", key.len()),
-        ));
-    }
-    Ok(())
-}
+pub(crate) use crate::uri::validate_key;
 
 /// Writes a body into a new file, computing its MD5 and CRC32C on the way.
 pub(crate) fn write_body(body: &Body, target: &Path) -> Result<Written> {

@@ -1,9 +1,10 @@
-//! What the desktop's tray and notifications say about the queue: pure functions
-//! over the job list, so that the shell stays thin and this is tested here.
+//! What the desktop's tray and notifications say about the jobs: pure functions over
+//! the engine's job list (desktop wording lives here, in the shell).
 
 use std::collections::BTreeMap;
 
-use super::{Job, JobKind, JobState};
+use chrono::{DateTime, Utc};
+use coffer_jobs::{JobState, JobView as Job};
 
 /// The queue at a glance, for the tray menu.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +15,8 @@ pub struct QueueStatus {
     pub paused: usize,
     /// Overall progress of the active and paused jobs, 0 to 100, when sizes are known.
     pub percent: Option<u8>,
+    /// The next scheduled run: the job's name and when.
+    pub next: Option<(String, DateTime<Utc>)>,
 }
 
 impl QueueStatus {
@@ -21,13 +24,18 @@ impl QueueStatus {
     pub fn of(jobs: &[Job]) -> QueueStatus {
         let (mut done, mut total) = (0u64, 0u64);
         let (mut active, mut paused) = (0, 0);
+        let next = jobs
+            .iter()
+            .filter(|j| j.def.enabled)
+            .filter_map(|j| j.status.next_run.map(|t| (j.def.name.clone(), t)))
+            .min_by_key(|(_, t)| *t);
         for job in jobs {
-            match job.state {
+            match job.status.state {
                 JobState::Queued | JobState::Running => active += 1,
                 JobState::Paused => paused += 1,
                 _ => continue,
             }
-            if let Some(p) = &job.progress {
+            if let Some(p) = &job.status.progress {
                 done += p.bytes_done.min(p.bytes_total);
                 total += p.bytes_total;
             }
@@ -37,18 +45,27 @@ impl QueueStatus {
             active,
             paused,
             percent,
+            next,
         }
     }
 
-    /// The tray's line, e.g. "2 transfers · 45%" or "No transfers".
+    /// The tray's second line: the next scheduled run, e.g. "Next: backup of home at
+    /// 03:00 UTC", if any.
+    pub fn next_line(&self) -> Option<String> {
+        self.next
+            .as_ref()
+            .map(|(name, at)| format!("Next: {name} at {}", at.format("%Y-%m-%d %H:%M UTC")))
+    }
+
+    /// The tray's line, e.g. "2 jobs running · 45%" or "No jobs running".
     pub fn line(&self) -> String {
         match (self.active, self.paused, self.percent) {
-            (0, 0, _) => "No transfers".into(),
+            (0, 0, _) => "No jobs running".into(),
             (0, p, _) => format!("{p} paused"),
-            (1, _, Some(pc)) => format!("1 transfer · {pc}%"),
-            (1, _, None) => "1 transfer".into(),
-            (n, _, Some(pc)) => format!("{n} transfers · {pc}%"),
-            (n, _, None) => format!("{n} transfers"),
+            (1, _, Some(pc)) => format!("1 job running · {pc}%"),
+            (1, _, None) => "1 job running".into(),
+            (n, _, Some(pc)) => format!("{n} jobs running · {pc}%"),
+            (n, _, None) => format!("{n} jobs running"),
         }
     }
 }
@@ -102,23 +119,15 @@ impl BatchOutcome {
     }
 }
 
-/// A job's display name: its key's last segment (or the bucket), with the direction.
-pub fn job_name(job: &Job) -> String {
-    let name = job
-        .key
-        .trim_end_matches('/')
-        .rsplit('/')
-        .next()
-        .filter(|s| !s.is_empty())
-        .unwrap_or(&job.bucket);
-    match job.kind {
-        JobKind::Upload => format!("upload of {name}"),
-        JobKind::Download => format!("download of {name}"),
-    }
+/// Whether a job is a one-off transfer (the batch notification speaks of those
+/// only; scheduled jobs and other kinds notify on their own, by their settings).
+pub fn is_transfer(job: &Job) -> bool {
+    matches!(job.def.kind.as_str(), "upload" | "download") && job.def.schedule.is_none()
 }
 
-/// Follows the queue and says when a batch ends: a batch is the jobs that ran since
-/// the queue was last idle; it ends when nothing is queued or running any more.
+/// Follows the transfer queue and says when a batch ends: a batch is the transfer
+/// jobs that ran since the queue was last idle; it ends when no transfer is queued or
+/// running any more.
 #[derive(Debug, Default)]
 pub struct BatchWatcher {
     /// The jobs of the current batch and their last state.
@@ -130,24 +139,25 @@ impl BatchWatcher {
     /// even if it has already ended by the time the queue is looked at (a job can
     /// fail within a millisecond).
     pub fn note(&mut self, job: &Job) {
-        if matches!(job.state, JobState::Queued | JobState::Running) {
-            self.members.entry(job.id.clone()).or_insert(job.state);
+        if is_transfer(job) && job.status.state.is_busy() {
+            self.members
+                .entry(job.def.id.clone())
+                .or_insert(job.status.state);
         }
     }
 
     /// Looks at the queue after a change; returns the outcome when a batch just ended.
     /// Jobs paused or cancelled by the user are not reported.
     pub fn observe(&mut self, jobs: &[Job]) -> Option<BatchOutcome> {
-        for job in jobs {
-            if matches!(job.state, JobState::Queued | JobState::Running) {
-                self.members.insert(job.id.clone(), job.state);
-            } else if let Some(state) = self.members.get_mut(&job.id) {
-                *state = job.state;
+        let jobs: Vec<&Job> = jobs.iter().filter(|j| is_transfer(j)).collect();
+        for job in &jobs {
+            if job.status.state.is_busy() {
+                self.members.insert(job.def.id.clone(), job.status.state);
+            } else if let Some(state) = self.members.get_mut(&job.def.id) {
+                *state = job.status.state;
             }
         }
-        let busy = jobs
-            .iter()
-            .any(|j| matches!(j.state, JobState::Queued | JobState::Running));
+        let busy = jobs.iter().any(|j| j.status.state.is_busy());
         if busy || self.members.is_empty() {
             return None;
         }
@@ -156,12 +166,13 @@ impl BatchWatcher {
             done: 0,
             failed: Vec::new(),
         };
-        for job in jobs.iter().filter(|j| members.contains_key(&j.id)) {
-            match job.state {
+        for job in jobs.iter().filter(|j| members.contains_key(&j.def.id)) {
+            match job.status.state {
                 JobState::Done => outcome.done += 1,
                 JobState::Failed => outcome.failed.push((
-                    job_name(job),
-                    job.error
+                    job.def.name.clone(),
+                    job.status
+                        .error
                         .as_ref()
                         .map(|e| e.message.clone())
                         .unwrap_or_else(|| "it failed".into()),
@@ -176,28 +187,35 @@ impl BatchWatcher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorBody;
-    use crate::jobs::JobProgress;
+    use coffer_core::transfer::{Progress, Tracker};
+    use coffer_jobs::{JobDef, JobError, JobStatus, NotifyPolicy};
+
+    fn progress(done: u64, total: u64) -> Progress {
+        let t = Tracker::silent("upload");
+        t.add_total(total, 1);
+        t.add_bytes(done);
+        t.snapshot()
+    }
 
     fn job(id: &str, state: JobState, done: u64, total: u64) -> Job {
+        let mut status = JobStatus::new(state);
+        status.progress = Some(progress(done, total));
+        status.error = (state == JobState::Failed)
+            .then(|| JobError::new("access_denied", "the server refused the key"));
         Job {
-            id: id.into(),
-            kind: JobKind::Upload,
-            profile: "p".into(),
-            bucket: "b".into(),
-            key: format!("dir/{id}.txt"),
-            path: "/tmp/x".into(),
-            state,
-            progress: Some(JobProgress {
-                bytes_done: done,
-                bytes_total: total,
-                ..JobProgress::default()
-            }),
-            error: (state == JobState::Failed).then(|| ErrorBody {
-                code: "access_denied".into(),
-                message: "the server refused the key".into(),
-            }),
-            created: "2026-01-01T00:00:00Z".into(),
+            def: JobDef {
+                id: id.into(),
+                kind: "upload".into(),
+                name: format!("upload of {id}.txt"),
+                params: serde_json::json!({}),
+                schedule: None,
+                enabled: true,
+                notify: NotifyPolicy::default(),
+                webhook: None,
+                created: Utc::now(),
+            },
+            status,
+            can_pause: true,
         }
     }
 
@@ -210,12 +228,24 @@ mod tests {
         ];
         let s = QueueStatus::of(&jobs);
         assert_eq!((s.active, s.paused, s.percent), (2, 0, Some(25)));
-        assert_eq!(s.line(), "2 transfers · 25%");
-        assert_eq!(QueueStatus::of(&[]).line(), "No transfers");
+        assert_eq!(s.line(), "2 jobs running · 25%");
+        assert_eq!(QueueStatus::of(&[]).line(), "No jobs running");
         assert_eq!(
             QueueStatus::of(&[job("a", JobState::Paused, 1, 2)]).line(),
             "1 paused"
         );
+    }
+
+    #[test]
+    fn the_next_scheduled_run_is_shown() {
+        let mut later = job("later", JobState::Idle, 0, 0);
+        let mut soon = job("soon", JobState::Done, 0, 0);
+        let t = Utc::now();
+        later.status.next_run = Some(t + chrono::Duration::hours(2));
+        soon.status.next_run = Some(t + chrono::Duration::hours(1));
+        let s = QueueStatus::of(&[later, soon]);
+        assert_eq!(s.next.as_ref().map(|(n, _)| n.as_str()), Some("upload of soon.txt"));
+        assert!(s.next_line().is_some_and(|l| l.starts_with("Next: upload of soon.txt at ")));
     }
 
     #[test]
@@ -260,6 +290,16 @@ mod tests {
             .observe(&[job("a", JobState::Failed, 0, 1)])
             .expect("reported");
         assert_eq!(outcome.failed.len(), 1);
+    }
+
+    #[test]
+    fn other_kinds_are_not_part_of_a_transfer_batch() {
+        let mut w = BatchWatcher::default();
+        let mut backup = job("b", JobState::Running, 0, 1);
+        backup.def.kind = "backup".into();
+        w.note(&backup);
+        backup.status.state = JobState::Done;
+        assert_eq!(w.observe(&[backup]), None);
     }
 
     #[test]

@@ -1,0 +1,108 @@
+//! The API of whoever runs the jobs: the agent that owns the data dir, over its Unix
+//! socket, or (when no agent runs) this process, with the same routes called
+//! in-process. Either way the CLI sends the same requests and gets the same answers.
+
+use std::sync::Arc;
+
+use anyhow::{Result, anyhow};
+use axum::body::Body;
+use coffer_api::ApiState;
+use coffer_api::state::Caller;
+use coffer_core::Sensitive;
+use coffer_core::agent::Client;
+use coffer_core::paths::DataDir;
+use coffer_core::secret::KeychainStore;
+use coffer_core::session::Session;
+use coffer_core::transfer::TransferConfig;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::context::UsageError;
+
+/// Where requests go.
+pub enum JobsApi {
+    /// The agent, over its socket.
+    Agent(Client),
+    /// This process: the data dir opened here, the engine not started (runs start
+    /// only when a command asks for one).
+    Local(ApiState),
+}
+
+impl JobsApi {
+    /// The agent's API when one owns the data dir, else this process's.
+    pub async fn open() -> Result<JobsApi> {
+        let data = DataDir::discover()?;
+        let client = Client::new(data.agent_socket());
+        if let Some(hello) = client.hello().await {
+            tracing::info!(owner = %hello.role, pid = hello.pid, "jobs: attached to the agent");
+            return Ok(JobsApi::Agent(client));
+        }
+        tracing::info!("jobs: no agent owns the data dir; working on it here");
+        let session = Session::open(data, Arc::new(KeychainStore::default()))?;
+        let state = ApiState::new(
+            session,
+            Sensitive::new(String::new()),
+            TransferConfig::default(),
+            Vec::new(),
+        )?;
+        coffer_api::routes::preferences::load(&state);
+        Ok(JobsApi::Local(state))
+    }
+
+    /// Whether an agent runs the jobs (else this process does, while it lives).
+    pub fn is_agent(&self) -> bool {
+        matches!(self, JobsApi::Agent(_))
+    }
+
+    /// The in-process state, when there is no agent.
+    pub fn local(&self) -> Option<&ApiState> {
+        match self {
+            JobsApi::Local(state) => Some(state),
+            JobsApi::Agent(_) => None,
+        }
+    }
+
+    /// Sends a request; returns the JSON answer (`null` for none). An answer of 400 is
+    /// a usage error (exit 2); other refusals are errors with the server's message.
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        let method = http::Method::from_bytes(method.as_bytes())?;
+        let body = body.map(|b| serde_json::to_vec(&b)).transpose()?;
+        let (status, bytes) = match self {
+            JobsApi::Agent(client) => {
+                let (status, bytes) = client.request(method, path, body).await?;
+                (status, bytes.to_vec())
+            }
+            JobsApi::Local(state) => {
+                let mut request = http::Request::builder().method(method).uri(path);
+                if body.is_some() {
+                    request = request.header(http::header::CONTENT_TYPE, "application/json");
+                }
+                let mut request = request.body(Body::from(body.unwrap_or_default()))?;
+                request.extensions_mut().insert(Caller::Desktop);
+                let response = coffer_api::router(state.clone(), None)
+                    .oneshot(request)
+                    .await?;
+                let status = response.status().as_u16();
+                let bytes = response.into_body().collect().await?.to_bytes().to_vec();
+                (status, bytes)
+            }
+        };
+        let value: Value = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        };
+        if (200..300).contains(&status) {
+            return Ok(value);
+        }
+        let message = value["message"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("the agent answered {status}"));
+        if status == 400 {
+            return Err(UsageError(message).into());
+        }
+        Err(anyhow!(message))
+    }
+}

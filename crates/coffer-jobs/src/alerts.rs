@@ -1,0 +1,138 @@
+//! What the user hears of a job's end: a desktop notification (on failure, and on
+//! success when the job asks) through the [`Notifier`] seam, and a POST of JSON to the
+//! job's webhook. Both read the bus, so they never hold a job up.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::engine::Engine;
+use crate::events::{Event, EventKind};
+
+/// How long one webhook call may take.
+pub const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many times a webhook is tried.
+pub const WEBHOOK_TRIES: u32 = 3;
+
+/// Shows a desktop notification.
+///
+/// Contract: `notify` returns quickly whatever the notification daemon does (a daemon
+/// that never answers must not block the caller); failures are logged, not returned.
+pub trait Notifier: Send + Sync {
+    /// Shows `title` and `body`.
+    fn notify(&self, title: &str, body: &str);
+}
+
+/// The notification for an event, if the job wants one.
+pub fn notification(event: &Event) -> Option<(String, String)> {
+    let job = &event.job;
+    match event.kind {
+        EventKind::Failed if job.def.notify.on_failure => Some((
+            format!("Job failed: {}", job.def.name),
+            job.status
+                .error
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_else(|| "it failed".into()),
+        )),
+        EventKind::Done if job.def.notify.on_success => {
+            let run = job.status.last_run.as_ref();
+            let secs = run.and_then(|r| r.seconds()).unwrap_or_default();
+            let bytes = run.map(|r| r.bytes).unwrap_or_default();
+            Some((
+                format!("Job finished: {}", job.def.name),
+                format!("{} in {:.0} s.", human_bytes(bytes), secs),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+/// The JSON a webhook receives at the end of a run.
+pub fn webhook_body(event: &Event) -> serde_json::Value {
+    let job = &event.job;
+    json!({
+        "event": event.kind,
+        "job": {
+            "id": job.def.id,
+            "kind": job.def.kind,
+            "name": job.def.name,
+            "state": job.status.state,
+        },
+        "run": job.status.last_run,
+        "error": job.status.error,
+    })
+}
+
+/// Follows `engine`'s bus: notifies through `notifier` (when given) and calls the
+/// jobs' webhooks. Ends when the engine is dropped.
+pub fn spawn(engine: &Engine, notifier: Option<Arc<dyn Notifier>>) -> tokio::task::JoinHandle<()> {
+    let mut events = engine.subscribe();
+    let client = reqwest::Client::builder()
+        .timeout(WEBHOOK_TIMEOUT)
+        .build()
+        .ok();
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            if let (Some(notifier), Some((title, body))) = (&notifier, notification(&event)) {
+                notifier.notify(&title, &body);
+            }
+            let ended = matches!(
+                event.kind,
+                EventKind::Done | EventKind::Failed | EventKind::Canceled
+            );
+            if let (true, Some(url), Some(client)) = (ended, event.job.def.webhook.clone(), &client)
+            {
+                let body = webhook_body(&event);
+                let client = client.clone();
+                tokio::spawn(async move { call_webhook(&client, &url, &body).await });
+            }
+        }
+    })
+}
+
+/// POSTs `body` to `url`, tried [`WEBHOOK_TRIES`] times with a growing pause; returns
+/// whether it was accepted (a 2xx answer).
+pub async fn call_webhook(client: &reqwest::Client, url: &str, body: &serde_json::Value) -> bool {
+    for attempt in 1..=WEBHOOK_TRIES {
+        match client.post(url).json(body).send().await {
+            Ok(r) if r.status().is_success() => return true,
+            // The URL is the user's and may carry a secret: log its host only.
+            Ok(r) => tracing::warn!(
+                host = %host_of(url), status = %r.status(), attempt,
+                "the job's webhook refused the call"
+            ),
+            Err(e) => tracing::warn!(
+                host = %host_of(url), attempt,
+                "the job's webhook could not be reached: {}", e.without_url()
+            ),
+        }
+        if attempt < WEBHOOK_TRIES {
+            tokio::time::sleep(Duration::from_millis(500 * 2u64.pow(attempt))).await;
+        }
+    }
+    false
+}
+
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default()
+}
