@@ -244,8 +244,14 @@ mod tests {
         later.status.next_run = Some(t + chrono::Duration::hours(2));
         soon.status.next_run = Some(t + chrono::Duration::hours(1));
         let s = QueueStatus::of(&[later, soon]);
-        assert_eq!(s.next.as_ref().map(|(n, _)| n.as_str()), Some("upload of soon.txt"));
-        assert!(s.next_line().is_some_and(|l| l.starts_with("Next: upload of soon.txt at ")));
+        assert_eq!(
+            s.next.as_ref().map(|(n, _)| n.as_str()),
+            Some("upload of soon.txt")
+        );
+        assert!(
+            s.next_line()
+                .is_some_and(|l| l.starts_with("Next: upload of soon.txt at "))
+        );
     }
 
     #[test]

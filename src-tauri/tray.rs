@@ -22,9 +22,11 @@ impl TrayItems {
     /// Shows `status` in the menu.
     pub fn show(&self, status: &QueueStatus) {
         let _ = self.status.set_text(status.line());
-        let _ = self
-            .next
-            .set_text(status.next_line().unwrap_or_else(|| "Nothing scheduled".into()));
+        let _ = self.next.set_text(
+            status
+                .next_line()
+                .unwrap_or_else(|| "Nothing scheduled".into()),
+        );
         let (text, enabled) = if status.active > 0 {
             ("Pause all", true)
         } else if status.paused > 0 {
@@ -54,7 +56,9 @@ fn try_install(app: &AppHandle, desktop: &Desktop) -> tauri::Result<()> {
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(
         app,
-        &[&show, &separator, &status, &next, &toggle, &separator, &quit],
+        &[
+            &show, &separator, &status, &next, &toggle, &separator, &quit,
+        ],
     )?;
     let icon = tauri::image::Image::from_bytes(include_bytes!("../icons/tray.png"))?;
     let backend = match &desktop.backend {

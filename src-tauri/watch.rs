@@ -30,9 +30,7 @@ pub fn spawn(app: AppHandle, desktop: &crate::Desktop) {
 const AGENT_POLL: Duration = Duration::from_secs(1);
 
 /// The jobs of the agent.
-pub async fn agent_jobs(
-    client: &coffer_core::agent::Client,
-) -> Option<Vec<coffer_jobs::JobView>> {
+pub async fn agent_jobs(client: &coffer_core::agent::Client) -> Option<Vec<coffer_jobs::JobView>> {
     let (status, body) = client
         .request(http::Method::GET, "/api/v1/jobs", None)
         .await

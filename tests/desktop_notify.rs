@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use coffer_api::state::Caller;
-use coffer_jobs::{JobState, NewJob, NotifyPolicy, Schedule};
 use coffer_desktop::notify::DesktopNotifier;
+use coffer_jobs::{JobState, NewJob, NotifyPolicy, Schedule};
 
 fn ready() -> bool {
     let ready = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
@@ -103,8 +103,22 @@ fn a_finished_batch_and_a_failed_one_are_notified() {
     assert!(history.contains("missing.csv"), "names the key: {history}");
     let runs = state.engine().history(&nightly.def.id).expect("history");
     assert_eq!(runs.len(), 1);
-    assert!(runs[0].error.as_deref().is_some_and(|e| e.contains("missing.csv")), "{runs:?}");
-    assert!(state.engine().get(&nightly.def.id).expect("job").status.next_run.is_some());
+    assert!(
+        runs[0]
+            .error
+            .as_deref()
+            .is_some_and(|e| e.contains("missing.csv")),
+        "{runs:?}"
+    );
+    assert!(
+        state
+            .engine()
+            .get(&nightly.def.id)
+            .expect("job")
+            .status
+            .next_run
+            .is_some()
+    );
 
     // Turned off in Settings: a batch ends and nothing new is shown.
     use coffer_core::meta::MetaDbExt;
@@ -123,7 +137,13 @@ fn a_finished_batch_and_a_failed_one_are_notified() {
     let before = dunst.history().matches("\"summary\"").count();
     let quiet = add(download("README.md"));
     let deadline = Instant::now() + Duration::from_secs(30);
-    while state.engine().get(&quiet.def.id).map(|j| j.status.state).ok() != Some(JobState::Done) {
+    while state
+        .engine()
+        .get(&quiet.def.id)
+        .map(|j| j.status.state)
+        .ok()
+        != Some(JobState::Done)
+    {
         assert!(Instant::now() < deadline, "job 4 did not finish");
         std::thread::sleep(Duration::from_millis(20));
     }

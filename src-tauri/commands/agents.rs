@@ -2,9 +2,9 @@
 //! token, the certificate pinned on first use). Switching points the window's calls
 //! and events at that agent; the window reloads to show it.
 
+use coffer_api::ErrorBody;
 use coffer_core::Sensitive;
 use coffer_core::agent::remotes::{self, RemoteAgent};
-use coffer_api::ErrorBody;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 

@@ -298,6 +298,11 @@ mod tests {
         assert!(config.check_listen().expect("ok").is_some());
         config.behind_tls_proxy = false;
         config.tls = true;
-        assert!(config.check_listen().expect("native TLS is enough").is_some());
+        assert!(
+            config
+                .check_listen()
+                .expect("native TLS is enough")
+                .is_some()
+        );
     }
 }

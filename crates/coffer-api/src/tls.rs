@@ -13,8 +13,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustls::pki_types::pem::PemObject;
 use coffer_core::agent::pin::fingerprint;
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::error::{ApiError, ApiResult};
@@ -51,7 +51,11 @@ pub fn self_signed(data_dir: &Path) -> ApiResult<Tls> {
     if !cert.exists() || !key.exists() {
         std::fs::create_dir_all(&dir)
             .map_err(|e| bad(format!("cannot create {}: {e}", dir.display())))?;
-        let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+        let mut names = vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ];
         if let Ok(host) = std::fs::read_to_string("/etc/hostname") {
             let host = host.trim();
             if !host.is_empty() {
@@ -91,15 +95,24 @@ fn write_private(path: &Path, bytes: &[u8]) -> ApiResult<()> {
 /// A certificate chain and key from PEM files.
 pub fn from_files(cert: &Path, key: &Path) -> ApiResult<Tls> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| bad(format!("cannot read the certificate {}: {e}", cert.display())))?
+        .map_err(|e| {
+            bad(format!(
+                "cannot read the certificate {}: {e}",
+                cert.display()
+            ))
+        })?
         .collect::<Result<_, _>>()
         .map_err(|e| bad(format!("{} is not a PEM certificate: {e}", cert.display())))?;
     let Some(leaf) = chain.first() else {
         return Err(bad(format!("{} holds no certificate", cert.display())));
     };
     let fingerprint = fingerprint(leaf.as_ref());
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| bad(format!("cannot read the private key {}: {e}", key.display())))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        bad(format!(
+            "cannot read the private key {}: {e}",
+            key.display()
+        ))
+    })?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -64,6 +64,19 @@ pub enum Command {
     /// machine), reached with `--remote NAME`.
     #[command(subcommand)]
     Remote(RemoteCommand),
+    /// Print shell completions to stdout: `coffer completions bash >
+    /// /usr/share/bash-completion/completions/coffer`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+/// `coffer completions`
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// TLS for a TCP listener.

@@ -52,8 +52,8 @@ impl Drop for Owner {
 /// returns the status line and body.
 fn socket_call(c: &Coffer, method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};
-    let mut s = std::os::unix::net::UnixStream::connect(c.home.path().join("agent.sock"))
-        .expect("connect");
+    let mut s =
+        std::os::unix::net::UnixStream::connect(c.home.path().join("agent.sock")).expect("connect");
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: agent\r\nContent-Type: application/json\r\n\
@@ -77,8 +77,12 @@ fn commands_attach_to_a_running_serve_with_the_same_output() {
     c.run(&["mb", "s3://attach"]).ok();
     let up = c.path("odd name é+%.bin");
     let data = write_file(&up, 3 * MIB + 17, 7);
-    c.run(&["cp", up.to_str().expect("utf-8"), "s3://attach/dir//odd name é+%.bin"])
-        .ok();
+    c.run(&[
+        "cp",
+        up.to_str().expect("utf-8"),
+        "s3://attach/dir//odd name é+%.bin",
+    ])
+    .ok();
     c.run(&["cp", up.to_str().expect("utf-8"), "s3://attach/top.txt"])
         .ok();
     let commands: Vec<Vec<&str>> = vec![
@@ -111,8 +115,12 @@ fn commands_attach_to_a_running_serve_with_the_same_output() {
     // cp down and up, rm: through the attached CLI, with the data intact.
     let down = c.path("down");
     std::fs::create_dir_all(&down).expect("mkdir");
-    c.run(&["cp", "s3://attach/dir//odd name é+%.bin", down.to_str().expect("utf-8")])
-        .ok();
+    c.run(&[
+        "cp",
+        "s3://attach/dir//odd name é+%.bin",
+        down.to_str().expect("utf-8"),
+    ])
+    .ok();
     assert_eq!(
         std::fs::read(down.join("odd name é+%.bin")).expect("downloaded"),
         data
@@ -126,7 +134,10 @@ fn commands_attach_to_a_running_serve_with_the_same_output() {
 
     // kill -9 leaves a stale socket: the next command notices at once and works alone.
     owner.kill9();
-    assert!(c.home.path().join("agent.sock").exists(), "stale socket left");
+    assert!(
+        c.home.path().join("agent.sock").exists(),
+        "stale socket left"
+    );
     let started = std::time::Instant::now();
     let alone_again = c.run(&["-v", "ls", "s3://attach"]).ok();
     assert!(
@@ -154,7 +165,17 @@ fn jobs_from_the_cli_alone_and_through_the_agent() {
 
     // Alone: an unscheduled job runs in the command, which waits for it.
     let run = c
-        .run(&["jobs", "add", "upload", "photos", "--from", from, "--to", "s3://jobs/photos/", "--json"])
+        .run(&[
+            "jobs",
+            "add",
+            "upload",
+            "photos",
+            "--from",
+            from,
+            "--to",
+            "s3://jobs/photos/",
+            "--json",
+        ])
         .ok();
     let job = run.json();
     assert_eq!(job["state"], "done", "{job}");
@@ -163,22 +184,63 @@ fn jobs_from_the_cli_alone_and_through_the_agent() {
 
     // Bad input: a 400 with the field named (exit 2), and nothing saved.
     let bad = c
-        .run(&["jobs", "add", "upload", "x", "--from", "/no/such/dir", "--to", "s3://jobs/x/"])
+        .run(&[
+            "jobs",
+            "add",
+            "upload",
+            "x",
+            "--from",
+            "/no/such/dir",
+            "--to",
+            "s3://jobs/x/",
+        ])
         .fails(2);
     assert!(bad.stderr.contains("params.path"), "{}", bad.stderr);
     let bad = c
-        .run(&["jobs", "add", "upload", "x", "--from", from, "--to", "s3://jobs/x/", "--schedule", "61 * * * *"])
+        .run(&[
+            "jobs",
+            "add",
+            "upload",
+            "x",
+            "--from",
+            from,
+            "--to",
+            "s3://jobs/x/",
+            "--schedule",
+            "61 * * * *",
+        ])
         .fails(2);
     assert!(bad.stderr.contains("schedule.cron"), "{}", bad.stderr);
     let bad = c
         .run(&["jobs", "add", "teleport", "x", "--param", "a=1"])
         .fails(2);
     assert!(bad.stderr.contains("unknown job kind"), "{}", bad.stderr);
-    assert_eq!(c.run(&["jobs", "list", "--json"]).ok().json().as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        c.run(&["jobs", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
 
     // A scheduled one is saved, not run.
     let nightly = c
-        .run(&["jobs", "add", "upload", "nightly", "--from", from, "--to", "s3://jobs/nightly/", "--schedule", "0 3 * * *", "--tz", "Europe/Paris", "--json"])
+        .run(&[
+            "jobs",
+            "add",
+            "upload",
+            "nightly",
+            "--from",
+            from,
+            "--to",
+            "s3://jobs/nightly/",
+            "--schedule",
+            "0 3 * * *",
+            "--tz",
+            "Europe/Paris",
+            "--json",
+        ])
         .ok()
         .json();
     assert_eq!(nightly["state"], "idle");
@@ -228,8 +290,16 @@ fn an_upload_job_survives_a_kill_of_its_agent() {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let target = format!("s3://{bucket}/big.bin");
     let follower = c.spawn(&[
-        "--profile", &profile, "jobs", "add", "upload", "big", "--from",
-        file.to_str().expect("utf-8"), "--to", &target,
+        "--profile",
+        &profile,
+        "jobs",
+        "add",
+        "upload",
+        "big",
+        "--from",
+        file.to_str().expect("utf-8"),
+        "--to",
+        &target,
     ]);
     let mut id = String::new();
     wait_until(Duration::from_secs(60), "the upload under way", || {
@@ -245,9 +315,11 @@ fn an_upload_job_survives_a_kill_of_its_agent() {
     wait_or_kill(follower, Duration::from_secs(20), "the follower");
 
     let _agent = Owner::start(&c, &["agent"]);
-    wait_until(Duration::from_secs(120), "the upload done after the restart", || {
-        c.run(&["jobs", "show", &id, "--json"]).json()["state"] == "done"
-    });
+    wait_until(
+        Duration::from_secs(120),
+        "the upload done after the restart",
+        || c.run(&["jobs", "show", &id, "--json"]).json()["state"] == "done",
+    );
     let history = c.run(&["jobs", "history", &id, "--json"]).ok().json();
     let results: Vec<&str> = history
         .as_array()
@@ -265,7 +337,10 @@ fn an_upload_job_survives_a_kill_of_its_agent() {
     std::fs::create_dir_all(&back).expect("mkdir");
     c.run_as(&profile, &["cp", &target, back.to_str().expect("utf-8")])
         .ok();
-    assert!(std::fs::read(back.join("big.bin")).expect("read") == data, "identical");
+    assert!(
+        std::fs::read(back.join("big.bin")).expect("read") == data,
+        "identical"
+    );
 }
 
 #[test]
@@ -298,11 +373,21 @@ fn tls_with_a_pinned_fingerprint_and_a_changed_one_refused() {
     let name = support::unique_name("far");
     client
         .run_with_stdin(
-            &["remote", "add", &name, &url, "--token-stdin", "--fingerprint", &fingerprint],
+            &[
+                "remote",
+                "add",
+                &name,
+                &url,
+                "--token-stdin",
+                "--fingerprint",
+                &fingerprint,
+            ],
             TOKEN,
         )
         .ok();
-    let jobs = client.run(&["--remote", &name, "jobs", "list", "--json"]).ok();
+    let jobs = client
+        .run(&["--remote", &name, "jobs", "list", "--json"])
+        .ok();
     assert_eq!(jobs.json(), serde_json::json!([]));
     let listed = client.run(&["remote", "list"]).ok();
     assert!(listed.stdout.contains(&fingerprint), "{}", listed.stdout);
@@ -320,20 +405,48 @@ fn tls_with_a_pinned_fingerprint_and_a_changed_one_refused() {
     let other = Coffer::new();
     let refused = other
         .run_with_stdin(
-            &["remote", "add", &support::unique_name("bad"), &url, "--token-stdin", "--fingerprint", &wrong],
+            &[
+                "remote",
+                "add",
+                &support::unique_name("bad"),
+                &url,
+                "--token-stdin",
+                "--fingerprint",
+                &wrong,
+            ],
             TOKEN,
         )
         .fails(1);
-    assert!(refused.stderr.contains("certificate changed"), "{}", refused.stderr);
-    assert!(refused.stderr.contains(&wrong) && refused.stderr.contains(&fingerprint), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("certificate changed"),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains(&wrong) && refused.stderr.contains(&fingerprint),
+        "{}",
+        refused.stderr
+    );
     // A wrong token: refused too.
     let wrong_token = other
         .run_with_stdin(
-            &["remote", "add", &support::unique_name("tok"), &url, "--token-stdin", "--fingerprint", &fingerprint],
+            &[
+                "remote",
+                "add",
+                &support::unique_name("tok"),
+                &url,
+                "--token-stdin",
+                "--fingerprint",
+                &fingerprint,
+            ],
             "not-the-token",
         )
         .fails(1);
-    assert!(wrong_token.stderr.contains("refused the token"), "{}", wrong_token.stderr);
+    assert!(
+        wrong_token.stderr.contains("refused the token"),
+        "{}",
+        wrong_token.stderr
+    );
     // --remote is for jobs only, for now: a clear usage error otherwise.
     client.run(&["--remote", &name, "ls"]).fails(2);
     client.run(&["remote", "remove", &name]).ok();

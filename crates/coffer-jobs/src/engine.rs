@@ -241,7 +241,10 @@ impl EngineBuilder {
             );
         }
         store.flush()?;
-        let queued = table.values().filter(|e| e.status.state == JobState::Queued).count();
+        let queued = table
+            .values()
+            .filter(|e| e.status.state == JobState::Queued)
+            .count();
         if queued > 0 {
             tracing::info!(jobs = queued, "jobs queued again after a restart");
         }
@@ -345,7 +348,12 @@ impl Engine {
     /// Every job, oldest first.
     pub fn list(&self) -> Vec<JobView> {
         let mut jobs: Vec<JobView> = self.lock().values().map(Entry::view).collect();
-        jobs.sort_by(|a, b| a.def.created.cmp(&b.def.created).then(a.def.id.cmp(&b.def.id)));
+        jobs.sort_by(|a, b| {
+            a.def
+                .created
+                .cmp(&b.def.created)
+                .then(a.def.id.cmp(&b.def.id))
+        });
         jobs
     }
 
@@ -437,10 +445,15 @@ impl Engine {
                 .get_mut(id)
                 .ok_or_else(|| JobsError::NotFound(id.to_string()))?;
             let mut def = entry.def.clone();
-            if let Some(name) = edit.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()) {
+            if let Some(name) = edit
+                .name
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+            {
                 def.name = name;
             }
-            let schedule_changed = edit.schedule.is_some() || edit.clear_schedule || edit.enabled.is_some();
+            let schedule_changed =
+                edit.schedule.is_some() || edit.clear_schedule || edit.enabled.is_some();
             if edit.clear_schedule {
                 def.schedule = None;
             }
@@ -478,7 +491,12 @@ impl Engine {
     pub fn run_now(&self, id: &str) -> Result<JobView> {
         self.requeue(
             id,
-            &[JobState::Idle, JobState::Done, JobState::Failed, JobState::Canceled],
+            &[
+                JobState::Idle,
+                JobState::Done,
+                JobState::Failed,
+                JobState::Canceled,
+            ],
             "run",
             Trigger::Manual,
         )
@@ -499,7 +517,13 @@ impl Engine {
         )
     }
 
-    fn requeue(&self, id: &str, from: &[JobState], verb: &str, trigger: Trigger) -> Result<JobView> {
+    fn requeue(
+        &self,
+        id: &str,
+        from: &[JobState],
+        verb: &str,
+        trigger: Trigger,
+    ) -> Result<JobView> {
         let now = self.inner.clock.now();
         let view = {
             let mut table = self.lock();
@@ -732,7 +756,9 @@ impl Engine {
                 if running >= self.inner.global_at_once {
                     break;
                 }
-                let Some(entry) = table.get_mut(&id) else { continue };
+                let Some(entry) = table.get_mut(&id) else {
+                    continue;
+                };
                 let Ok(kind) = self.inner.kinds.get(&entry.def.kind).cloned() else {
                     continue;
                 };
@@ -793,7 +819,9 @@ impl Engine {
             let Some(inner) = weak.upgrade() else { return };
             let engine = Engine { inner };
             let mut table = engine.lock();
-            let Some(entry) = table.get_mut(&job) else { return };
+            let Some(entry) = table.get_mut(&job) else {
+                return;
+            };
             if entry.status.run.as_deref() != Some(run.as_str()) {
                 return;
             }
@@ -814,7 +842,9 @@ impl Engine {
         let shutting_down = self.inner.shutdown.is_cancelled();
         let cancelled_params = {
             let mut table = self.lock();
-            let Some(entry) = table.get_mut(id) else { return };
+            let Some(entry) = table.get_mut(id) else {
+                return;
+            };
             if entry.status.run.as_deref() != Some(run_id) {
                 return;
             }

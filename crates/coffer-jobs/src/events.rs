@@ -109,10 +109,7 @@ impl Bus {
 
     /// How many readers are attached.
     pub fn readers(&self) -> usize {
-        self.readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.readers.lock().unwrap_or_else(|e| e.into_inner()).len()
     }
 }
 

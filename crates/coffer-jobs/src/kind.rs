@@ -160,8 +160,12 @@ impl RunContext {
 
     /// The params as `T`.
     pub fn params<T: DeserializeOwned>(&self) -> Result<T, JobError> {
-        serde_json::from_value(self.params.clone())
-            .map_err(|e| JobError::new("bad_params", format!("the job's params are unreadable: {e}")))
+        serde_json::from_value(self.params.clone()).map_err(|e| {
+            JobError::new(
+                "bad_params",
+                format!("the job's params are unreadable: {e}"),
+            )
+        })
     }
 }
 

@@ -28,15 +28,17 @@ pub mod kind;
 pub mod kinds;
 pub mod model;
 pub mod schedule;
-pub mod stores;
 pub mod store;
+pub mod stores;
 
 pub use alerts::{Notifier, webhook_body};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use engine::{Engine, EngineBuilder, NewJob};
 pub use error::{JobError, JobsError, Result};
 pub use events::{Bus, Event, EventKind, Subscription};
-pub use kind::{AfterRestart, Kind, Lane, Prepared, PrepareEnv, Registry, RunContext};
-pub use model::{JobDef, JobState, JobStatus, JobView, NotifyPolicy, RunRecord, RunResult, Trigger};
+pub use kind::{AfterRestart, Kind, Lane, PrepareEnv, Prepared, Registry, RunContext};
+pub use model::{
+    JobDef, JobState, JobStatus, JobView, NotifyPolicy, RunRecord, RunResult, Trigger,
+};
 pub use schedule::Schedule;
 pub use stores::{SessionStores, Stores};

@@ -84,7 +84,10 @@ impl JobState {
 
     /// Queued, running or paused: the job still has work to do.
     pub fn is_active(self) -> bool {
-        matches!(self, JobState::Queued | JobState::Running | JobState::Paused)
+        matches!(
+            self,
+            JobState::Queued | JobState::Running | JobState::Paused
+        )
     }
 
     /// The lower-case name, as in JSON.

@@ -190,7 +190,9 @@ mod tests {
             .validate()
             .expect_err("bad tz");
         assert!(e.to_string().starts_with("schedule.tz:"), "{e}");
-        let e = Schedule::every("soon").validate().expect_err("bad interval");
+        let e = Schedule::every("soon")
+            .validate()
+            .expect_err("bad interval");
         assert!(e.to_string().starts_with("schedule.every:"), "{e}");
         let e = Schedule::every("1s").validate().expect_err("too short");
         assert!(e.to_string().contains("too short"), "{e}");
@@ -200,8 +202,7 @@ mod tests {
     fn json_shapes() {
         let s: Schedule = serde_json::from_str(r#"{"every":"1h"}"#).expect("every");
         assert_eq!(s, Schedule::every("1h"));
-        let s: Schedule =
-            serde_json::from_str(r#"{"cron":"0 3 * * *","tz":"UTC"}"#).expect("cron");
+        let s: Schedule = serde_json::from_str(r#"{"cron":"0 3 * * *","tz":"UTC"}"#).expect("cron");
         assert_eq!(s, Schedule::cron("0 3 * * *", Some("UTC".into())));
         assert!(serde_json::from_str::<Schedule>(r#"{"at":"3am"}"#).is_err());
     }

@@ -73,7 +73,10 @@ pub fn open(db: Arc<dyn MetaDb>) -> Result<JobStore> {
         None => {
             let moved = migrate_legacy(&store)?;
             if moved > 0 {
-                tracing::info!(jobs = moved, "transfer jobs moved to the job engine's trees");
+                tracing::info!(
+                    jobs = moved,
+                    "transfer jobs moved to the job engine's trees"
+                );
             }
             store.db.put_json(TREE_SCHEMA, "jobs", &SCHEMA_VERSION)?;
             store.db.flush()?;
@@ -286,7 +289,9 @@ mod tests {
             max_runs: 5,
             max_age: Duration::days(0),
         };
-        store.trim("a", old, now + Duration::days(30)).expect("trim");
+        store
+            .trim("a", old, now + Duration::days(30))
+            .expect("trim");
         assert_eq!(store.runs("a").expect("runs").len(), 1, "the newest stays");
     }
 

@@ -161,14 +161,24 @@ fn rig_on(db: Arc<dyn MetaDb>, lanes: [usize; 2], global: usize, after: AfterRes
 }
 
 fn rig() -> Rig {
-    rig_on(Arc::new(MemoryDb::default()), [1, 1], 4, AfterRestart::Retry)
+    rig_on(
+        Arc::new(MemoryDb::default()),
+        [1, 1],
+        4,
+        AfterRestart::Retry,
+    )
 }
 
 fn any_path(p: &Path) -> Result<PathBuf, JobsError> {
     Ok(p.to_path_buf())
 }
 
-fn add(engine: &Engine, kind: &str, params: serde_json::Value, schedule: Option<Schedule>) -> String {
+fn add(
+    engine: &Engine,
+    kind: &str,
+    params: serde_json::Value,
+    schedule: Option<Schedule>,
+) -> String {
     engine
         .add(
             NewJob {
@@ -187,7 +197,12 @@ fn add(engine: &Engine, kind: &str, params: serde_json::Value, schedule: Option<
 #[tokio::test]
 async fn a_missed_slot_fires_once_and_the_schedule_goes_on() {
     let r = rig();
-    let id = add(&r.engine, "alpha", serde_json::json!({}), Some(Schedule::every("1h")));
+    let id = add(
+        &r.engine,
+        "alpha",
+        serde_json::json!({}),
+        Some(Schedule::every("1h")),
+    );
     let job = r.engine.get(&id).expect("job");
     assert_eq!(job.status.state, JobState::Idle);
     assert_eq!(
@@ -244,10 +259,19 @@ async fn overlapping_triggers_run_once() {
 #[tokio::test]
 async fn limits_hold_per_lane_and_overall() {
     // alpha: 2 at once; beta: 2 at once; 3 overall.
-    let r = rig_on(Arc::new(MemoryDb::default()), [2, 2], 3, AfterRestart::Retry);
+    let r = rig_on(
+        Arc::new(MemoryDb::default()),
+        [2, 2],
+        3,
+        AfterRestart::Retry,
+    );
     let wait = serde_json::json!({"wait": true});
-    let a: Vec<String> = (0..3).map(|_| add(&r.engine, "alpha", wait.clone(), None)).collect();
-    let b: Vec<String> = (0..2).map(|_| add(&r.engine, "beta", wait.clone(), None)).collect();
+    let a: Vec<String> = (0..3)
+        .map(|_| add(&r.engine, "alpha", wait.clone(), None))
+        .collect();
+    let b: Vec<String> = (0..2)
+        .map(|_| add(&r.engine, "beta", wait.clone(), None))
+        .collect();
     tokio::time::sleep(StdDuration::from_millis(100)).await;
     let states = |ids: &[String]| -> Vec<JobState> {
         ids.iter()
@@ -264,7 +288,10 @@ async fn limits_hold_per_lane_and_overall() {
         tokio::time::sleep(StdDuration::from_millis(50)).await;
     }
     for id in a.iter().chain(&b) {
-        assert_eq!(r.engine.settled(id).await.expect("job").status.state, JobState::Done);
+        assert_eq!(
+            r.engine.settled(id).await.expect("job").status.state,
+            JobState::Done
+        );
     }
     assert_eq!(r.record.most_at_once.load(Ordering::SeqCst), 3);
 }
@@ -368,7 +395,11 @@ async fn a_killed_agent_leaves_true_states_and_keeps_every_run() {
 
     let second = rig_on(first.db.clone(), [1, 1], 4, AfterRestart::Retry);
     let job = second.engine.get(&id).expect("job");
-    assert_eq!(job.status.state, JobState::Queued, "retried by its kind's rule");
+    assert_eq!(
+        job.status.state,
+        JobState::Queued,
+        "retried by its kind's rule"
+    );
     assert_eq!(job.status.next_run, next_run, "the schedule goes on");
     second.engine.tick();
     wait_for(&second.engine, &id, JobState::Running).await;
@@ -381,7 +412,12 @@ async fn a_killed_agent_leaves_true_states_and_keeps_every_run() {
 
     // A kind that fails interrupted runs leaves the job failed, saying why.
     let third = rig_on(Arc::new(MemoryDb::default()), [1, 1], 4, AfterRestart::Fail);
-    let id = add(&third.engine, "beta", serde_json::json!({"wait": true}), None);
+    let id = add(
+        &third.engine,
+        "beta",
+        serde_json::json!({"wait": true}),
+        None,
+    );
     wait_for(&third.engine, &id, JobState::Running).await;
     std::mem::forget(third.engine);
     let fourth = rig_on(third.db.clone(), [1, 1], 4, AfterRestart::Fail);
@@ -432,7 +468,12 @@ async fn bad_input_is_refused_and_nothing_is_saved() {
 #[tokio::test]
 async fn edits_change_the_schedule() {
     let r = rig();
-    let id = add(&r.engine, "alpha", serde_json::json!({}), Some(Schedule::every("1h")));
+    let id = add(
+        &r.engine,
+        "alpha",
+        serde_json::json!({}),
+        Some(Schedule::every("1h")),
+    );
     let job = r
         .engine
         .edit(
@@ -460,7 +501,11 @@ async fn edits_change_the_schedule() {
     // 15:00 UTC on 1 March: next Paris midnight is 23:00 UTC.
     assert_eq!(
         job.status.next_run,
-        Some(Utc.with_ymd_and_hms(2026, 3, 1, 23, 0, 0).single().expect("t"))
+        Some(
+            Utc.with_ymd_and_hms(2026, 3, 1, 23, 0, 0)
+                .single()
+                .expect("t")
+        )
     );
 }
 
@@ -522,11 +567,20 @@ async fn webhooks_are_called_and_retried() {
                     break;
                 }
             }
-            seen.lock().expect("lock").push(String::from_utf8_lossy(&got).into_owned());
+            seen.lock()
+                .expect("lock")
+                .push(String::from_utf8_lossy(&got).into_owned());
             // The first call fails: the hook must be tried again.
-            let status = if n == 1 { "500 Internal Server Error" } else { "204 No Content" };
+            let status = if n == 1 {
+                "500 Internal Server Error"
+            } else {
+                "204 No Content"
+            };
             let _ = s
-                .write_all(format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes())
+                .write_all(
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                        .as_bytes(),
+                )
                 .await;
         }
     });

@@ -54,7 +54,10 @@ pub async fn create(
     responses((status = 200, description = "The job", body = Object),
         (status = 404, description = "No such job", body = ErrorBody)),
     security(("token" = [])))]
-pub async fn get(State(state): State<ApiState>, Params(id): Params<String>) -> ApiResult<Json<JobView>> {
+pub async fn get(
+    State(state): State<ApiState>,
+    Params(id): Params<String>,
+) -> ApiResult<Json<JobView>> {
     Ok(Json(state.engine().get(&id).map_err(api_error)?))
 }
 
@@ -106,15 +109,30 @@ macro_rules! job_action {
 }
 
 job_action!(pause, pause, "pause", "Pauses a job; it keeps what it did.");
-job_action!(resume, resume, "resume", "Resumes a paused job where it stopped.");
+job_action!(
+    resume,
+    resume,
+    "resume",
+    "Resumes a paused job where it stopped."
+);
 job_action!(
     cancel,
     cancel,
     "cancel",
     "Cancels a job (an upload's parts are aborted)."
 );
-job_action!(retry, retry, "retry", "Starts a failed or cancelled job again.");
-job_action!(run, run_now, "run", "Runs a job now (not while it is queued or running).");
+job_action!(
+    retry,
+    retry,
+    "retry",
+    "Starts a failed or cancelled job again."
+);
+job_action!(
+    run,
+    run_now,
+    "run",
+    "Runs a job now (not while it is queued or running)."
+);
 
 /// Removes a job that is not queued or running, with its history.
 #[utoipa::path(delete, path = "/api/v1/jobs/{id}", tag = "jobs",

@@ -66,13 +66,18 @@ fn install_service() -> Result<()> {
     };
     if systemctl(&["daemon-reload"]) && systemctl(&["enable", "--now", "coffer-agent.service"]) {
         println!("enabled and started coffer-agent.service (systemctl --user status coffer-agent)");
-        println!("to keep it running when you are logged out: loginctl enable-linger {}",
-            std::env::var("USER").unwrap_or_else(|_| "$USER".into()));
+        println!(
+            "to keep it running when you are logged out: loginctl enable-linger {}",
+            std::env::var("USER").unwrap_or_else(|_| "$USER".into())
+        );
         return Ok(());
     }
     let entry = config.join("autostart/coffer-agent.desktop");
     write(&entry, AUTOSTART)?;
-    println!("no systemd user session here; wrote {} instead: the agent starts at your next login", entry.display());
+    println!(
+        "no systemd user session here; wrote {} instead: the agent starts at your next login",
+        entry.display()
+    );
     println!("start it now with: coffer agent &");
     Ok(())
 }

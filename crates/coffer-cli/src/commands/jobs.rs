@@ -100,7 +100,12 @@ async fn action(api: &JobsApi, args: &JobIdArgs, verb: &str) -> Result<()> {
     if args.json {
         return output::json(&job);
     }
-    println!("{} {}: {}", short(&id), job["name"].as_str().unwrap_or(""), state(&job));
+    println!(
+        "{} {}: {}",
+        short(&id),
+        job["name"].as_str().unwrap_or(""),
+        state(&job)
+    );
     Ok(())
 }
 
@@ -225,7 +230,9 @@ async fn resolve(api: &JobsApi, given: &str) -> Result<String> {
         .collect();
     match matching.as_slice() {
         [one] => Ok((*one).to_string()),
-        [] => Err(anyhow::anyhow!("no job `{given}` (`coffer jobs list` shows them)")),
+        [] => Err(anyhow::anyhow!(
+            "no job `{given}` (`coffer jobs list` shows them)"
+        )),
         many => usage(format!(
             "`{given}` matches {} jobs; give more of the id",
             many.len()
@@ -300,7 +307,9 @@ async fn follow(api: &JobsApi, job: &Value, json_out: bool) -> Result<()> {
     match last["state"].as_str() {
         Some("failed") => Err(anyhow::anyhow!(
             "{}",
-            last["error"]["message"].as_str().unwrap_or("the job failed")
+            last["error"]["message"]
+                .as_str()
+                .unwrap_or("the job failed")
         )),
         _ => Ok(()),
     }
@@ -339,7 +348,10 @@ fn print_list(jobs: &[Value]) {
         "ID", "KIND", "NAME", "STATE", "LAST RUN"
     );
     for j in jobs {
-        let last = match (j["last_run"]["result"].as_str(), j["last_run"]["started"].as_str()) {
+        let last = match (
+            j["last_run"]["result"].as_str(),
+            j["last_run"]["started"].as_str(),
+        ) {
             (Some(result), Some(at)) => format!("{result} {}", at.get(..16).unwrap_or(at)),
             _ => "-".into(),
         };

@@ -2,6 +2,7 @@
 
 mod agent;
 mod bucket;
+mod completions;
 mod cp;
 mod jobs;
 mod ls;
@@ -44,5 +45,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Agent(args) => agent::run(args).await,
         Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, cli.remote.as_deref()).await,
         Command::Remote(cmd) => remote::run(cmd).await,
+        Command::Completions(args) => completions::completions(args.shell),
+        Command::Man => completions::man(),
     }
 }

@@ -53,17 +53,23 @@ async fn add(session: &Session, args: RemoteAddArgs) -> Result<()> {
     let mut token = String::new();
     std::io::stdin().read_to_string(&mut token)?;
     let token = Sensitive::new(token.trim().to_string());
-    let remote = remotes::add(session, &args.name, &args.url, token, args.fingerprint.clone())
-        .await
-        .map_err(|e| match e {
-            // A wrong name, URL or fingerprint is a usage error; the agent's refusals are not.
-            coffer_core::Error::InvalidInput { ref what, .. }
-                if what != "agent token" && what != "remote agent" =>
-            {
-                crate::context::UsageError(e.to_string()).into()
-            }
-            e => anyhow::Error::from(e),
-        })?;
+    let remote = remotes::add(
+        session,
+        &args.name,
+        &args.url,
+        token,
+        args.fingerprint.clone(),
+    )
+    .await
+    .map_err(|e| match e {
+        // A wrong name, URL or fingerprint is a usage error; the agent's refusals are not.
+        coffer_core::Error::InvalidInput { ref what, .. }
+            if what != "agent token" && what != "remote agent" =>
+        {
+            crate::context::UsageError(e.to_string()).into()
+        }
+        e => anyhow::Error::from(e),
+    })?;
     if args.json {
         return output::json(&json!(remote));
     }

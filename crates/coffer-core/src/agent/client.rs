@@ -53,7 +53,9 @@ pub struct Client {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client").field("agent", &self.label).finish()
+        f.debug_struct("Client")
+            .field("agent", &self.label)
+            .finish()
     }
 }
 
@@ -71,7 +73,11 @@ impl Client {
     /// loopback address), sending `token`. With `https`, the agent's certificate must
     /// have the SHA-256 `fingerprint` (`AB:CD:…`); `None` accepts any certificate once
     /// and records it ([`Client::seen_fingerprint`]): trust on first use.
-    pub fn remote(url: &str, token: Sensitive<String>, fingerprint: Option<String>) -> Result<Self> {
+    pub fn remote(
+        url: &str,
+        token: Sensitive<String>,
+        fingerprint: Option<String>,
+    ) -> Result<Self> {
         let parsed = url::Url::parse(url)
             .map_err(|e| Error::invalid("agent URL", format!("`{url}`: {e}")))?;
         let host = parsed
@@ -96,7 +102,9 @@ impl Client {
             }
             "http" => {
                 let loopback = host == "localhost"
-                    || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+                    || host
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback());
                 if !loopback {
                     return Err(Error::invalid(
                         "agent URL",
@@ -165,9 +173,7 @@ impl Client {
         path_and_query: &str,
         body: Option<Vec<u8>>,
     ) -> Result<(u16, Bytes)> {
-        let mut request = http::Request::builder()
-            .method(method)
-            .uri(path_and_query);
+        let mut request = http::Request::builder().method(method).uri(path_and_query);
         if let Some(bytes) = &body {
             let json = serde_json::from_slice::<serde_json::Value>(bytes).is_ok();
             request = request.header(
@@ -210,9 +216,10 @@ impl Client {
     ) -> Result<http::Response<hyper::body::Incoming>> {
         match &self.target {
             Target::Socket(path) => {
-                request
-                    .headers_mut()
-                    .insert(http::header::HOST, http::HeaderValue::from_static("coffer-agent"));
+                request.headers_mut().insert(
+                    http::header::HOST,
+                    http::HeaderValue::from_static("coffer-agent"),
+                );
                 let stream = tokio::net::UnixStream::connect(path)
                     .await
                     .map_err(|e| self.gone("cannot be reached", &e))?;
@@ -222,9 +229,14 @@ impl Client {
                 let host = http::HeaderValue::from_str(&remote.authority)
                     .map_err(|e| Error::invalid("agent URL", e.to_string()))?;
                 request.headers_mut().insert(http::header::HOST, host);
-                let bearer = http::HeaderValue::from_str(&format!("Bearer {}", remote.token.expose()))
-                    .map_err(|_| Error::invalid("agent token", "it holds characters a header cannot"))?;
-                request.headers_mut().insert(http::header::AUTHORIZATION, bearer);
+                let bearer =
+                    http::HeaderValue::from_str(&format!("Bearer {}", remote.token.expose()))
+                        .map_err(|_| {
+                            Error::invalid("agent token", "it holds characters a header cannot")
+                        })?;
+                request
+                    .headers_mut()
+                    .insert(http::header::AUTHORIZATION, bearer);
                 let stream = tokio::net::TcpStream::connect(&remote.authority)
                     .await
                     .map_err(|e| self.gone("cannot be reached", &e))?;

@@ -98,7 +98,12 @@ impl AgentDb {
         &self.client
     }
 
-    fn call(&self, method: http::Method, path: String, body: Option<Vec<u8>>) -> Result<(u16, Bytes)> {
+    fn call(
+        &self,
+        method: http::Method,
+        path: String,
+        body: Option<Vec<u8>>,
+    ) -> Result<(u16, Bytes)> {
         let (reply, answer) = mpsc::channel();
         let sent = self
             .calls
@@ -163,13 +168,16 @@ impl MetaDb for AgentDb {
     }
 
     fn scan_prefix(&self, tree: &str, prefix: &[u8]) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-        let (status, body) =
-            self.call(http::Method::GET, path(tree, "/scan", "prefix", prefix), None)?;
+        let (status, body) = self.call(
+            http::Method::GET,
+            path(tree, "/scan", "prefix", prefix),
+            None,
+        )?;
         if status != 200 {
             return Err(self.refused(status, &body));
         }
-        let hexed: Vec<(String, String)> =
-            serde_json::from_slice(&body).map_err(|e| self.refused(status, e.to_string().as_bytes()))?;
+        let hexed: Vec<(String, String)> = serde_json::from_slice(&body)
+            .map_err(|e| self.refused(status, e.to_string().as_bytes()))?;
         hexed
             .into_iter()
             .map(|(k, v)| {

@@ -95,7 +95,11 @@ impl ServerCertVerifier for PinnedVerifier {
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         let shown = fingerprint(end_entity.as_ref());
-        *self.seen.fingerprint.lock().unwrap_or_else(|e| e.into_inner()) = Some(shown.clone());
+        *self
+            .seen
+            .fingerprint
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(shown.clone());
         match &self.pin {
             Some(pin) if *pin != shown => {
                 let why = format!(

@@ -26,7 +26,10 @@ pub fn local_name(key: &str) -> PathBuf {
 /// The last segment of a key or prefix, for people ("c.txt" for "a/b/c.txt",
 /// "photos" for "a/photos/"); empty for an empty key.
 pub fn last_segment(key: &str) -> &str {
-    key.trim_end_matches('/').rsplit('/').next().unwrap_or_default()
+    key.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
 }
 
 /// `prefix` as a folder: empty, or ending with `/`.
@@ -111,7 +114,10 @@ mod tests {
         assert_eq!(local_name("a/../"), PathBuf::from("_"));
         assert_eq!(local_name("a//"), PathBuf::from("a"));
         assert_eq!(local_name("x\\y"), PathBuf::from("x_y"));
-        assert_eq!(local_name("été 100% + plus"), PathBuf::from("été 100% + plus"));
+        assert_eq!(
+            local_name("été 100% + plus"),
+            PathBuf::from("été 100% + plus")
+        );
         assert_eq!(last_segment("a/photos/"), "photos");
         assert_eq!(last_segment(""), "");
     }

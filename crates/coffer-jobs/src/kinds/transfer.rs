@@ -14,7 +14,7 @@ use coffer_core::transfer::{guess_content_type, last_segment, local_name};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{JobError, JobsError};
-use crate::kind::{AfterRestart, Kind, Lane, Prepared, PrepareEnv, RunContext, parse_params};
+use crate::kind::{AfterRestart, Kind, Lane, PrepareEnv, Prepared, RunContext, parse_params};
 use crate::model::NotifyPolicy;
 use crate::stores::Stores;
 
@@ -90,7 +90,8 @@ impl Kind for Upload {
             ));
         }
         Ok(Prepared {
-            params: serde_json::to_value(p).map_err(|e| JobsError::invalid("params", e.to_string()))?,
+            params: serde_json::to_value(p)
+                .map_err(|e| JobsError::invalid("params", e.to_string()))?,
             name,
         })
     }
@@ -186,7 +187,8 @@ impl Kind for Download {
             ));
         }
         Ok(Prepared {
-            params: serde_json::to_value(p).map_err(|e| JobsError::invalid("params", e.to_string()))?,
+            params: serde_json::to_value(p)
+                .map_err(|e| JobsError::invalid("params", e.to_string()))?,
             name,
         })
     }
