@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use coffer_api::config::ApiConfig;
-use coffer_api::{ApiHost, ApiState, token};
+use coffer_api::settings::file::ApiConfig;
+use coffer_api::settings::token;
+use coffer_api::{ApiHost, ApiState};
 use coffer_core::session::Session;
 use coffer_core::transfer::TransferConfig;
 

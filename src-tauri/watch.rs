@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use coffer_api::routes::preferences::ui_settings;
+use coffer_api::settings::stored::ui_settings;
 use coffer_api::{ApiHost, ApiState};
 use coffer_jobs::EventKind;
 use tauri::{AppHandle, Manager};
@@ -38,19 +38,26 @@ pub async fn agent_jobs(client: &coffer_core::agent::Client) -> Option<Vec<coffe
     (status == 200).then(|| serde_json::from_slice(&body).ok())?
 }
 
-/// The tray and the batch notifications of an agent's window: the agent's job list,
-/// read every second (the agent runs its own alerts for other jobs).
+/// The tray and the notifications of an agent's window: the agent's job list, read
+/// every second. A batch of transfers that ends is told as in this process; another
+/// job whose run ended is told by its own settings (the engine's wording).
 fn spawn_agent(app: AppHandle, client: coffer_core::agent::Client) {
     let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier::default());
     tauri::async_runtime::spawn(async move {
         let mut batch = BatchWatcher::default();
+        let mut runs = EndedRuns::default();
         loop {
             if let Some(jobs) = agent_jobs(&client).await {
                 if let Some(items) = app.try_state::<TrayItems>() {
                     items.show(&QueueStatus::of(&jobs));
                 }
-                if let Some(outcome) = batch.observe(&jobs) {
-                    let (title, body) = outcome.message();
+                let mut messages: Vec<(String, String)> = batch
+                    .observe(&jobs)
+                    .map(|o| o.message())
+                    .into_iter()
+                    .collect();
+                messages.extend(runs.ended(&jobs));
+                for (title, body) in messages {
                     let notifier = notifier.clone();
                     std::thread::spawn(move || {
                         if let Err(e) = notifier.notify(&title, &body) {
@@ -62,6 +69,42 @@ fn spawn_agent(app: AppHandle, client: coffer_core::agent::Client) {
             tokio::time::sleep(AGENT_POLL).await;
         }
     });
+}
+
+/// Tells which jobs (other than one-off transfers) ended a run since the last look,
+/// from the last run's id.
+#[derive(Debug, Default)]
+pub struct EndedRuns {
+    seen: Option<std::collections::HashMap<String, String>>,
+}
+
+impl EndedRuns {
+    /// The notifications due for `jobs`: none the first time (what ended before the
+    /// window opened is old news).
+    pub fn ended(&mut self, jobs: &[coffer_jobs::JobView]) -> Vec<(String, String)> {
+        let now: std::collections::HashMap<String, String> = jobs
+            .iter()
+            .filter_map(|j| Some((j.def.id.clone(), j.status.last_run.as_ref()?.id.clone())))
+            .collect();
+        let Some(before) = self.seen.replace(now.clone()) else {
+            return Vec::new();
+        };
+        jobs.iter()
+            .filter(|j| !crate::batch::is_transfer(j))
+            .filter(|j| now.get(&j.def.id) != before.get(&j.def.id) && now.contains_key(&j.def.id))
+            .filter_map(|j| {
+                let kind = match j.status.state {
+                    coffer_jobs::JobState::Failed => EventKind::Failed,
+                    coffer_jobs::JobState::Done => EventKind::Done,
+                    _ => return None,
+                };
+                coffer_jobs::alerts::notification(&coffer_jobs::Event {
+                    kind,
+                    job: j.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// Starts the watcher over this process's host.
@@ -141,5 +184,69 @@ pub async fn watch(
                 }
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use coffer_jobs::{
+        JobDef, JobError, JobState, JobStatus, JobView, NotifyPolicy, RunRecord, RunResult,
+        Schedule, Trigger,
+    };
+
+    fn job(state: JobState, run: Option<&str>) -> JobView {
+        let mut status = JobStatus::new(state);
+        status.error = (state == JobState::Failed)
+            .then(|| JobError::new("access_denied", "the server refused the key"));
+        status.last_run = run.map(|id| RunRecord {
+            id: id.into(),
+            job: "j".into(),
+            seq: 1,
+            trigger: Trigger::Schedule,
+            started: Utc::now(),
+            ended: Some(Utc::now()),
+            result: RunResult::Failed,
+            bytes: 0,
+            items: 0,
+            error: None,
+        });
+        JobView {
+            def: JobDef {
+                id: "j".into(),
+                kind: "upload".into(),
+                name: "nightly".into(),
+                params: serde_json::json!({}),
+                schedule: Some(Schedule::every("1d")),
+                enabled: true,
+                notify: NotifyPolicy::default(),
+                webhook: None,
+                created: Utc::now(),
+            },
+            status,
+            can_pause: true,
+        }
+    }
+
+    #[test]
+    fn a_scheduled_jobs_new_failure_notifies_once() {
+        let mut ended = EndedRuns::default();
+        // What ended before the window opened is not told.
+        assert!(ended.ended(&[job(JobState::Failed, Some("r1"))]).is_empty());
+        assert!(
+            ended
+                .ended(&[job(JobState::Running, Some("r1"))])
+                .is_empty()
+        );
+        let told = ended.ended(&[job(JobState::Failed, Some("r2"))]);
+        assert_eq!(
+            told,
+            vec![(
+                "Job failed: nightly".to_string(),
+                "the server refused the key".to_string()
+            )]
+        );
+        assert!(ended.ended(&[job(JobState::Failed, Some("r2"))]).is_empty());
     }
 }

@@ -126,9 +126,9 @@ fn a_finished_batch_and_a_failed_one_are_notified() {
         .session()
         .db()
         .put_json(
-            coffer_api::routes::preferences::TREE,
+            coffer_api::settings::stored::TREE,
             "ui",
-            &coffer_api::routes::preferences::UiSettings {
+            &coffer_api::settings::stored::UiSettings {
                 notifications: false,
                 theme: "system".into(),
             },

@@ -349,10 +349,13 @@ fn the_app_started_on_a_data_dir_an_agent_owns_is_its_window() {
             Vec::new(),
         )
         .expect("state");
-        let host =
-            coffer_api::ApiHost::start(state, coffer_api::config::ApiConfig::default(), None)
-                .await
-                .expect("host");
+        let host = coffer_api::ApiHost::start(
+            state,
+            coffer_api::settings::file::ApiConfig::default(),
+            None,
+        )
+        .await
+        .expect("host");
         host.listen_socket("agent").await.expect("socket");
         let (_, store) = host.state().store("local").expect("local store");
         store.create_bucket("agent-owned").await.expect("bucket");

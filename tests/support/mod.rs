@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use coffer_api::config::ApiConfig;
+use coffer_api::settings::file::ApiConfig;
 use coffer_api::{ApiHost, ApiState};
 use coffer_core::paths::DataDir;
 use coffer_core::secret::MemorySecretStore;

@@ -23,10 +23,7 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -65,7 +62,7 @@ impl AgentSocket {
         let shutdown = CancellationToken::new();
         let stopped = shutdown.clone();
         let task = tokio::spawn(async move {
-            let builder = Builder::new(TokioExecutor::new());
+            let builder = crate::server::http_builder();
             let graceful = GracefulShutdown::new();
             loop {
                 tokio::select! {
@@ -89,16 +86,7 @@ impl AgentSocket {
                                 continue;
                             }
                         }
-                        let service = TowerToHyperService::new(router.clone());
-                        let connection = builder
-                            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                            .into_owned();
-                        let connection = graceful.watch(connection);
-                        tokio::spawn(async move {
-                            if let Err(e) = connection.await {
-                                tracing::debug!(error = %e, "agent socket: connection ended");
-                            }
-                        });
+                        crate::server::serve(&builder, &graceful, stream, router.clone());
                     }
                     () = stopped.cancelled() => break,
                 }
@@ -208,20 +196,35 @@ fn db_error(e: coffer_core::Error) -> Response {
     ApiError::from(e).into_response()
 }
 
+/// Runs `op` on the local database with the request's key (`?key=HEX` or
+/// `?prefix=HEX`), answering its error as the API's.
+fn with_key(
+    state: &ApiState,
+    query: &KeyQuery,
+    op: impl FnOnce(&dyn coffer_core::meta::MetaDb, &[u8]) -> ApiResult<Response>,
+) -> Response {
+    let key = if query.prefix.is_empty() {
+        &query.key
+    } else {
+        &query.prefix
+    };
+    match unhex(key) {
+        Ok(key) => op(state.session().db().as_ref(), &key).unwrap_or_else(|e| e.into_response()),
+        Err(e) => e.into_response(),
+    }
+}
+
 async fn meta_get(
     State(state): State<ApiState>,
     axum::extract::Path(tree): axum::extract::Path<String>,
     Query(q): Query<KeyQuery>,
 ) -> Response {
-    let key = match unhex(&q.key) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    match state.session().db().get(&tree, &key) {
-        Ok(Some(value)) => (StatusCode::OK, value).into_response(),
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(e) => db_error(e),
-    }
+    with_key(&state, &q, |db, key| {
+        Ok(match db.get(&tree, key)? {
+            Some(value) => (StatusCode::OK, value).into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        })
+    })
 }
 
 async fn meta_put(
@@ -230,14 +233,10 @@ async fn meta_put(
     Query(q): Query<KeyQuery>,
     body: Bytes,
 ) -> Response {
-    let key = match unhex(&q.key) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    match state.session().db().put(&tree, &key, &body) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => db_error(e),
-    }
+    with_key(&state, &q, |db, key| {
+        db.put(&tree, key, &body)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
 }
 
 async fn meta_delete(
@@ -245,14 +244,10 @@ async fn meta_delete(
     axum::extract::Path(tree): axum::extract::Path<String>,
     Query(q): Query<KeyQuery>,
 ) -> Response {
-    let key = match unhex(&q.key) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    match state.session().db().delete(&tree, &key) {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => db_error(e),
-    }
+    with_key(&state, &q, |db, key| {
+        db.delete(&tree, key)?;
+        Ok(StatusCode::NO_CONTENT.into_response())
+    })
 }
 
 async fn meta_scan(
@@ -260,20 +255,14 @@ async fn meta_scan(
     axum::extract::Path(tree): axum::extract::Path<String>,
     Query(q): Query<KeyQuery>,
 ) -> Response {
-    let prefix = match unhex(&q.prefix) {
-        Ok(k) => k,
-        Err(e) => return e.into_response(),
-    };
-    match state.session().db().scan_prefix(&tree, &prefix) {
-        Ok(entries) => {
-            let hexed: Vec<(String, String)> = entries
-                .into_iter()
-                .map(|(k, v)| (hex::encode(k), hex::encode(v)))
-                .collect();
-            axum::Json(hexed).into_response()
-        }
-        Err(e) => db_error(e),
-    }
+    with_key(&state, &q, |db, prefix| {
+        let hexed: Vec<(String, String)> = db
+            .scan_prefix(&tree, prefix)?
+            .into_iter()
+            .map(|(k, v)| (hex::encode(k), hex::encode(v)))
+            .collect();
+        Ok(axum::Json(hexed).into_response())
+    })
 }
 
 async fn meta_flush(State(state): State<ApiState>) -> Response {

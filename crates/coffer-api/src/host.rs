@@ -12,9 +12,9 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 
-use crate::config::ApiConfig;
 use crate::error::{ApiError, ApiResult};
 use crate::server::Listener;
+use crate::settings::file::ApiConfig;
 use crate::state::ApiState;
 
 /// The API's two faces and their switches.
@@ -65,7 +65,7 @@ impl ApiHost {
             headless: std::sync::atomic::AtomicBool::new(false),
         });
         state.attach_host(&host);
-        crate::routes::preferences::load(&state);
+        crate::settings::stored::load(&state);
         state.engine().start();
         if config.standalone {
             host.open(config.listen).await?;

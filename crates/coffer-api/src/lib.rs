@@ -16,7 +16,6 @@
 #[cfg(unix)]
 pub mod agent;
 pub mod auth;
-pub mod config;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -26,9 +25,9 @@ pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod server;
+pub mod settings;
 pub mod state;
 pub mod tls;
-pub mod token;
 pub mod ui;
 
 use axum::Router;
@@ -45,7 +44,8 @@ pub use host::ApiHost;
 pub use state::ApiState;
 
 use routes::{
-    buckets, edit, jobs as job_routes, objects, preferences, profiles, settings, transfers,
+    buckets, edit, jobs as job_routes, objects, preferences, profiles, settings as api_switches,
+    transfers,
 };
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
@@ -161,7 +161,7 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
         .route("/api/v1/events", get(events::events))
         .route(
             "/api/v1/settings/api",
-            get(settings::get).put(settings::put),
+            get(api_switches::get).put(api_switches::put),
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(object_routes)

@@ -49,7 +49,8 @@ impl Modify for TokenScheme {
         crate::events::Event, crate::events::EventKind,
         settings::ApiSettings, settings::ApiSettingsChange,
         edit::MetadataChange, edit::NewFolder, edit::DeleteSelection, edit::DeleteReport,
-        preferences::TransferSettings, preferences::UiSettings, preferences::TokenAnswer,
+        crate::settings::stored::TransferSettings, crate::settings::stored::UiSettings,
+        preferences::TokenAnswer,
     )),
     modifiers(&TokenScheme),
 )]

@@ -24,6 +24,40 @@ pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most header bytes read before a request is refused.
 pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
+/// The HTTP/1 connection builder of every listener: a client gets
+/// [`HEADER_READ_TIMEOUT`] to send its headers, at most [`MAX_HEADER_BYTES`] of them.
+pub(crate) fn http_builder() -> Builder<TokioExecutor> {
+    let mut builder = Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_HEADER_BYTES);
+    builder
+}
+
+/// Serves `router` on one accepted connection, in a task of its own, watched by
+/// `graceful` so that shutdown lets it finish.
+pub(crate) fn serve<S>(
+    builder: &Builder<TokioExecutor>,
+    graceful: &GracefulShutdown,
+    stream: S,
+    router: Router,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = TowerToHyperService::new(router);
+    let connection = builder
+        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+        .into_owned();
+    let connection = graceful.watch(connection);
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "connection ended");
+        }
+    });
+}
+
 /// A running HTTP listener.
 #[derive(Debug)]
 pub struct Listener {
@@ -62,12 +96,7 @@ impl Listener {
         let shutdown = CancellationToken::new();
         let stopped = shutdown.clone();
         let task = tokio::spawn(async move {
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_READ_TIMEOUT)
-                .max_buf_size(MAX_HEADER_BYTES);
+            let builder = http_builder();
             let graceful = GracefulShutdown::new();
             loop {
                 tokio::select! {
@@ -81,41 +110,38 @@ impl Listener {
                                 continue;
                             }
                         };
-                        let service = TowerToHyperService::new(router.clone());
-                        if let Some(acceptor) = &acceptor {
-                            let (acceptor, builder, watcher) =
-                                (acceptor.clone(), builder.clone(), graceful.watcher());
-                            tokio::spawn(async move {
-                                let handshake = tokio::time::timeout(
-                                    HEADER_READ_TIMEOUT,
-                                    acceptor.accept(stream),
+                        match &acceptor {
+                            None => serve(&builder, &graceful, stream, router.clone()),
+                            Some(acceptor) => {
+                                let (acceptor, builder, watcher, router) = (
+                                    acceptor.clone(),
+                                    builder.clone(),
+                                    graceful.watcher(),
+                                    router.clone(),
                                 );
-                                let stream = match handshake.await {
-                                    Ok(Ok(stream)) => stream,
-                                    Ok(Err(e)) => {
-                                        tracing::debug!(error = %e, "TLS handshake failed");
-                                        return;
+                                tokio::spawn(async move {
+                                    let handshake = tokio::time::timeout(
+                                        HEADER_READ_TIMEOUT,
+                                        acceptor.accept(stream),
+                                    );
+                                    let stream = match handshake.await {
+                                        Ok(Ok(stream)) => stream,
+                                        Ok(Err(e)) => {
+                                            tracing::debug!(error = %e, "TLS handshake failed");
+                                            return;
+                                        }
+                                        Err(_) => return,
+                                    };
+                                    let service = TowerToHyperService::new(router);
+                                    let connection = builder
+                                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                                        .into_owned();
+                                    if let Err(e) = watcher.watch(connection).await {
+                                        tracing::debug!(error = %e, "connection ended");
                                     }
-                                    Err(_) => return,
-                                };
-                                let connection = builder
-                                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                                    .into_owned();
-                                if let Err(e) = watcher.watch(connection).await {
-                                    tracing::debug!(error = %e, "connection ended");
-                                }
-                            });
-                            continue;
-                        }
-                        let connection = builder
-                            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                            .into_owned();
-                        let connection = graceful.watch(connection);
-                        tokio::spawn(async move {
-                            if let Err(e) = connection.await {
-                                tracing::debug!(error = %e, "connection ended");
+                                });
                             }
-                        });
+                        }
                     }
                     () = stopped.cancelled() => break,
                 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use coffer_api::config::ApiConfig;
+use coffer_api::settings::file::ApiConfig;
 use coffer_api::{ApiHost, ApiState};
 use coffer_core::Sensitive;
 use coffer_core::paths::DataDir;

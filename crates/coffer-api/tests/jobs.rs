@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use coffer_api::config::ApiConfig;
+use coffer_api::settings::file::ApiConfig;
 use coffer_api::{ApiHost, ApiState};
 use coffer_core::Sensitive;
 use coffer_core::paths::DataDir;

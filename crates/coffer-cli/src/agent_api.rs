@@ -46,7 +46,7 @@ impl JobsApi {
             TransferConfig::default(),
             Vec::new(),
         )?;
-        coffer_api::routes::preferences::load(&state);
+        coffer_api::settings::stored::load(&state);
         Ok(JobsApi::Local(state))
     }
 

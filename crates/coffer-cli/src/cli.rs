@@ -79,6 +79,21 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// Who may reach a TCP listener, and over what.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AccessArgs {
+    /// Allow a listen address that is reachable from the network.
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// The listener sits behind a proxy that terminates TLS (with --allow-remote,
+    /// this or --tls is required).
+    #[arg(long)]
+    pub behind_tls_proxy: bool,
+    /// TLS for the listener.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
 /// TLS for a TCP listener.
 #[derive(Debug, Args, Clone, Default)]
 pub struct TlsArgs {
@@ -138,16 +153,9 @@ pub struct AgentArgs {
     /// Also serve the API over HTTP on this address (as `coffer serve` does).
     #[arg(long)]
     pub listen: Option<std::net::SocketAddr>,
-    /// Allow a listen address that is reachable from the network.
-    #[arg(long)]
-    pub allow_remote: bool,
-    /// The listener sits behind a proxy that terminates TLS (with --allow-remote,
-    /// this or --tls is required).
-    #[arg(long)]
-    pub behind_tls_proxy: bool,
-    /// TLS for the listener.
+    /// Who may reach the listener, and over what.
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub access: AccessArgs,
     /// Write a systemd user unit (and an XDG autostart entry where systemd is not
     /// there) that starts the agent at login, enable it, say what was done, and exit.
     #[arg(long)]
@@ -240,16 +248,9 @@ pub struct ServeArgs {
     /// 127.0.0.1:8421).
     #[arg(long)]
     pub listen: Option<std::net::SocketAddr>,
-    /// Allow a listen address that is reachable from the network.
-    #[arg(long)]
-    pub allow_remote: bool,
-    /// The listener sits behind a proxy that terminates TLS (with --allow-remote,
-    /// this or --tls is required).
-    #[arg(long)]
-    pub behind_tls_proxy: bool,
-    /// TLS for the listener.
+    /// Who may reach the listener, and over what.
     #[command(flatten)]
-    pub tls: TlsArgs,
+    pub access: AccessArgs,
     /// Print the API token (creating it in the keychain if needed), and the TLS
     /// certificate's fingerprint when TLS is on, and exit.
     #[arg(long)]

@@ -84,10 +84,13 @@ pub fn webhook_body(event: &Event) -> serde_json::Value {
 /// jobs' webhooks. Ends when the engine is dropped.
 pub fn spawn(engine: &Engine, notifier: Option<Arc<dyn Notifier>>) -> tokio::task::JoinHandle<()> {
     let mut events = engine.subscribe();
-    let client = reqwest::Client::builder()
-        .timeout(WEBHOOK_TIMEOUT)
-        .build()
-        .ok();
+    let client = match webhook_client() {
+        Ok(client) => Some(client),
+        Err(e) => {
+            tracing::warn!("webhooks are off: {e}");
+            None
+        }
+    };
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             if let (Some(notifier), Some((title, body))) = (&notifier, notification(&event)) {
@@ -105,6 +108,28 @@ pub fn spawn(engine: &Engine, notifier: Option<Arc<dyn Notifier>>) -> tokio::tas
             }
         }
     })
+}
+
+/// The HTTP client of webhooks: https with the system's root certificates (rustls),
+/// and [`WEBHOOK_TIMEOUT`] per call.
+pub fn webhook_client() -> Result<reqwest::Client, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    let found = rustls_native_certs::load_native_certs();
+    for cert in found.certs {
+        // A certificate the system has but rustls cannot read is skipped.
+        let _ = roots.add(cert);
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(WEBHOOK_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 /// POSTs `body` to `url`, tried [`WEBHOOK_TRIES`] times with a growing pause; returns
@@ -135,4 +160,12 @@ fn host_of(url: &str) -> String {
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_webhook_client_speaks_https() {
+        super::webhook_client().expect("an https client with the system's roots");
+    }
 }

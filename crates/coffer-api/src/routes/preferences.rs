@@ -1,102 +1,22 @@
-//! The settings a user changes in the app: part size and concurrency, notifications
-//! and theme, the API token (shown and rotated), and the AWS profiles to import.
-//! Saved in the meta db (tree [`TREE`]) and read back at start ([`load`]).
+//! The settings routes: part size and concurrency, notifications and theme, the API
+//! token (shown and rotated), and the AWS profiles to import. HTTP only: what the
+//! settings are and where they are kept is [`crate::settings`].
 
 use axum::Json;
 use axum::extract::State;
-use coffer_core::meta::MetaDbExt;
-use coffer_core::transfer::TransferConfig;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Body;
+use crate::settings::stored::{self, TransferSettings, UiSettings};
 use crate::state::ApiState;
-
-/// The meta-db tree of the settings.
-pub const TREE: &str = "settings";
-
-const MIB: u64 = 1024 * 1024;
-
-/// Part size and concurrency of new transfers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransferSettings {
-    /// Bytes per part of a multipart transfer, 5 MiB to 5 GiB.
-    pub part_size: u64,
-    /// Parts (or small files) in flight per transfer, 1 to 64.
-    pub concurrency: usize,
-}
-
-/// The app's look and notifications.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct UiSettings {
-    /// Desktop notifications when a batch of transfers ends.
-    pub notifications: bool,
-    /// `system` (follow the desktop), `light` or `dark`.
-    pub theme: String,
-}
-
-impl Default for UiSettings {
-    fn default() -> Self {
-        UiSettings {
-            notifications: true,
-            theme: "system".into(),
-        }
-    }
-}
 
 /// The API token.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenAnswer {
     /// The token requests carry as `Authorization: Bearer TOKEN`.
     pub token: String,
-}
-
-/// Applies the saved transfer settings to `state` (at start).
-pub fn load(state: &ApiState) {
-    match state
-        .session()
-        .db()
-        .get_json::<TransferSettings>(TREE, "transfers")
-    {
-        Ok(Some(saved)) if check(&saved).is_ok() => apply(state, &saved),
-        Ok(_) => {}
-        Err(e) => tracing::warn!("cannot read the saved transfer settings: {e}"),
-    }
-}
-
-/// The UI settings (defaults when none are saved).
-pub fn ui_settings(state: &ApiState) -> UiSettings {
-    state
-        .session()
-        .db()
-        .get_json::<UiSettings>(TREE, "ui")
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-}
-
-/// Makes `settings` the part size and concurrency of transfers started from now on.
-fn apply(state: &ApiState, settings: &TransferSettings) {
-    state.set_transfer_config(TransferConfig {
-        part_size: settings.part_size,
-        concurrency: settings.concurrency,
-        ..state.transfer_config()
-    });
-}
-
-fn check(s: &TransferSettings) -> ApiResult<()> {
-    if !(5 * MIB..=5 * 1024 * MIB).contains(&s.part_size) {
-        return Err(ApiError::bad_request(
-            "part_size must be 5 MiB to 5 GiB (S3's limits for a part)",
-        ));
-    }
-    if !(1..=64).contains(&s.concurrency) {
-        return Err(ApiError::bad_request("concurrency must be 1 to 64"));
-    }
-    Ok(())
 }
 
 /// Part size and concurrency.
@@ -121,16 +41,7 @@ pub async fn put_transfers(
     State(state): State<ApiState>,
     Body(settings): Body<TransferSettings>,
 ) -> ApiResult<Json<TransferSettings>> {
-    check(&settings)?;
-    state
-        .session()
-        .db()
-        .put_json(TREE, "transfers", &settings)?;
-    state.set_transfer_config(TransferConfig {
-        part_size: settings.part_size,
-        concurrency: settings.concurrency,
-        ..state.transfer_config()
-    });
+    stored::save_transfers(&state, &settings)?;
     Ok(Json(settings))
 }
 
@@ -139,7 +50,7 @@ pub async fn put_transfers(
     responses((status = 200, description = "The settings", body = UiSettings)),
     security(("token" = [])))]
 pub async fn get_ui(State(state): State<ApiState>) -> Json<UiSettings> {
-    Json(ui_settings(&state))
+    Json(stored::ui_settings(&state))
 }
 
 /// Changes notifications and theme.
@@ -152,12 +63,7 @@ pub async fn put_ui(
     State(state): State<ApiState>,
     Body(settings): Body<UiSettings>,
 ) -> ApiResult<Json<UiSettings>> {
-    if !["system", "light", "dark"].contains(&settings.theme.as_str()) {
-        return Err(ApiError::bad_request(
-            "theme must be `system`, `light` or `dark`",
-        ));
-    }
-    state.session().db().put_json(TREE, "ui", &settings)?;
+    stored::save_ui(&state, &settings)?;
     Ok(Json(settings))
 }
 
@@ -176,7 +82,7 @@ pub async fn get_token(State(state): State<ApiState>) -> Json<TokenAnswer> {
     responses((status = 200, description = "The new token", body = TokenAnswer)),
     security(("token" = [])))]
 pub async fn rotate_token(State(state): State<ApiState>) -> ApiResult<Json<TokenAnswer>> {
-    let token = crate::token::rotate(state.session().secrets().as_ref())?;
+    let token = crate::settings::token::rotate(state.session().secrets().as_ref())?;
     let answer = TokenAnswer {
         token: token.expose().clone(),
     };

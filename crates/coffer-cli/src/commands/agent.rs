@@ -22,9 +22,7 @@ pub async fn run(args: AgentArgs) -> Result<()> {
     own(Owner {
         role: "agent",
         listen: args.listen.map(Some),
-        allow_remote: args.allow_remote,
-        behind_tls_proxy: args.behind_tls_proxy,
-        tls: args.tls,
+        access: args.access,
         print_token: false,
         rotate_token: false,
         print_url: false,

@@ -5,8 +5,9 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use coffer_api::config::ApiConfig;
-use coffer_api::{ApiHost, ApiState, token};
+use coffer_api::settings::file::ApiConfig;
+use coffer_api::settings::token;
+use coffer_api::{ApiHost, ApiState};
 use coffer_core::session::Session;
 use coffer_core::transfer::TransferConfig;
 
@@ -43,9 +44,7 @@ pub async fn run(args: ServeArgs) -> Result<()> {
     own(Owner {
         role: "serve",
         listen: Some(args.listen),
-        allow_remote: args.allow_remote,
-        behind_tls_proxy: args.behind_tls_proxy,
-        tls: args.tls,
+        access: args.access,
         print_token: args.print_token,
         rotate_token: args.rotate_token,
         print_url: args.print_url,
@@ -60,9 +59,7 @@ pub struct Owner {
     pub role: &'static str,
     /// `None`: no TCP listener; `Some(None)`: the configured address.
     pub listen: Option<Option<std::net::SocketAddr>>,
-    pub allow_remote: bool,
-    pub behind_tls_proxy: bool,
-    pub tls: crate::cli::TlsArgs,
+    pub access: crate::cli::AccessArgs,
     pub print_token: bool,
     pub rotate_token: bool,
     pub print_url: bool,
@@ -82,11 +79,12 @@ pub async fn own(args: Owner) -> Result<()> {
     let api_token = token::api_token(secrets.as_ref(), std::env::var("COFFER_API_TOKEN").ok())?;
     let data = coffer_core::paths::DataDir::discover()?;
     let mut config = ApiConfig::load(data.root())?;
-    config.tls |= args.tls.tls;
-    if args.tls.tls_cert.is_some() {
+    let tls = &args.access.tls;
+    config.tls |= tls.tls;
+    if tls.tls_cert.is_some() {
         config.tls = true;
-        config.tls_cert = args.tls.tls_cert.clone();
-        config.tls_key = args.tls.tls_key.clone();
+        config.tls_cert = tls.tls_cert.clone();
+        config.tls_key = tls.tls_key.clone();
     }
     if args.print_token {
         println!("{}", api_token.expose());
@@ -107,8 +105,8 @@ pub async fn own(args: Owner) -> Result<()> {
     if let Some(Some(listen)) = args.listen {
         config.listen = listen;
     }
-    config.allow_remote |= args.allow_remote;
-    config.behind_tls_proxy |= args.behind_tls_proxy;
+    config.allow_remote |= args.access.allow_remote;
+    config.behind_tls_proxy |= args.access.behind_tls_proxy;
     if args.listen.is_some()
         && let Some(warning) = config
             .check_listen()

@@ -66,6 +66,24 @@ fn core(e: coffer_core::Error) -> JobError {
     JobError::from(e)
 }
 
+fn prepared(p: TransferParams, name: String) -> Result<Prepared, JobsError> {
+    Ok(Prepared {
+        params: serde_json::to_value(p).map_err(|e| JobsError::invalid("params", e.to_string()))?,
+        name,
+    })
+}
+
+/// The params of a run and a transfer engine for them, stopped with the run.
+fn start(ctx: &RunContext) -> Result<(TransferParams, coffer_core::transfer::Transfers), JobError> {
+    let p: TransferParams = ctx.params()?;
+    let transfers = ctx
+        .stores
+        .transfers(&p.profile)
+        .map_err(core)?
+        .with_cancel(ctx.cancel.clone());
+    Ok((p, transfers))
+}
+
 /// A local file or folder to an object or prefix.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Upload;
@@ -89,11 +107,7 @@ impl Kind for Upload {
                 format!("`{}` does not exist", p.path.display()),
             ));
         }
-        Ok(Prepared {
-            params: serde_json::to_value(p)
-                .map_err(|e| JobsError::invalid("params", e.to_string()))?,
-            name,
-        })
+        prepared(p, name)
     }
 
     fn can_pause(&self) -> bool {
@@ -120,12 +134,7 @@ impl Kind for Upload {
     }
 
     async fn run(&self, ctx: RunContext) -> Result<(), JobError> {
-        let p: TransferParams = ctx.params()?;
-        let transfers = ctx
-            .stores
-            .transfers(&p.profile)
-            .map_err(core)?
-            .with_cancel(ctx.cancel.clone());
+        let (p, transfers) = start(&ctx)?;
         let tracker = ctx.tracker("upload");
         let options = PutOptions::default();
         let result = if p.path.is_dir() {
@@ -186,11 +195,7 @@ impl Kind for Download {
                 format!("`{}` is not a folder", p.path.display()),
             ));
         }
-        Ok(Prepared {
-            params: serde_json::to_value(p)
-                .map_err(|e| JobsError::invalid("params", e.to_string()))?,
-            name,
-        })
+        prepared(p, name)
     }
 
     fn can_pause(&self) -> bool {
@@ -210,12 +215,7 @@ impl Kind for Download {
     }
 
     async fn run(&self, ctx: RunContext) -> Result<(), JobError> {
-        let p: TransferParams = ctx.params()?;
-        let transfers = ctx
-            .stores
-            .transfers(&p.profile)
-            .map_err(core)?
-            .with_cancel(ctx.cancel.clone());
+        let (p, transfers) = start(&ctx)?;
         let tracker = ctx.tracker("download");
         let dest = p.path.join(local_name(&p.key));
         let result = if p.key.ends_with('/') {
