@@ -244,3 +244,108 @@ fn the_window_reaches_only_the_apps_own_commands() {
         assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
     }
 }
+
+#[test]
+fn the_window_switches_to_a_remote_agent_over_pinned_tls() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let f = fixture(&runtime);
+    // The remote agent: another data dir, its listener on TLS (self-signed).
+    let far_dir = tempfile::tempdir().expect("tempdir");
+    let far = runtime.block_on(async {
+        let session = coffer_core::session::Session::open(
+            coffer_core::paths::DataDir::at(far_dir.path().join("home")),
+            Arc::new(coffer_core::secret::MemorySecretStore::default()),
+        )
+        .expect("session");
+        let state = coffer_api::ApiState::new(
+            session,
+            "far-token".to_string().into(),
+            coffer_core::transfer::TransferConfig::default(),
+            Vec::new(),
+        )
+        .expect("state");
+        let config = coffer_api::settings::file::ApiConfig {
+            standalone: true,
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            tls: true,
+            ..Default::default()
+        };
+        let host = ApiHost::start(state, config, None).await.expect("far host");
+        let (_, store) = host.state().store("local").expect("store");
+        store.create_bucket("far-bucket").await.expect("bucket");
+        host
+    });
+    let addr = runtime
+        .block_on(far.standalone_addr())
+        .expect("far listens");
+    let fingerprint = far.tls_fingerprint().expect("TLS on");
+    let url = format!("https://{addr}");
+
+    // A wrong token, then another certificate: refused, saying why.
+    let err = invoke(
+        &f.window,
+        "agent_add",
+        json!({ "agent": { "name": "far", "url": url, "token": "nope" } }),
+    )
+    .expect_err("wrong token");
+    assert!(
+        err["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("refused the token")),
+        "{err}"
+    );
+    let wrong = ["00"; 32].join(":");
+    let err = invoke(
+        &f.window,
+        "agent_add",
+        json!({ "agent": { "name": "far", "url": url, "token": "far-token", "fingerprint": wrong } }),
+    )
+    .expect_err("another certificate");
+    let message = err["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&wrong) && message.contains(&fingerprint),
+        "{err}"
+    );
+
+    // Trust on first use: the certificate shown is pinned, and it is the agent's.
+    let added = invoke(
+        &f.window,
+        "agent_add",
+        json!({ "agent": { "name": "far", "url": url, "token": "far-token" } }),
+    )
+    .expect("added");
+    assert_eq!(added["fingerprint"], fingerprint.as_str());
+    let listed = invoke(&f.window, "agents_list", json!({})).expect("list");
+    assert!(listed["current"].is_null());
+    assert_eq!(listed["remotes"][0]["name"], "far");
+
+    // Switched: browsing shows the remote agent's buckets; back: this computer's.
+    let buckets = |f: &Fixture| -> Vec<String> {
+        let answer = api(
+            &f.window,
+            "GET",
+            "/api/v1/profiles/local/buckets",
+            Value::Null,
+            Value::Null,
+        )
+        .expect("buckets");
+        answer
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|b| b["name"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    invoke(&f.window, "agent_use", json!({ "name": "far" })).expect("use far");
+    assert_eq!(buckets(&f), vec!["far-bucket".to_string()]);
+    let jobs = api(&f.window, "GET", "/api/v1/jobs", Value::Null, Value::Null).expect("jobs");
+    assert_eq!(jobs, json!([]));
+    invoke(&f.window, "agent_use", json!({ "name": null })).expect("back");
+    assert!(buckets(&f).contains(&"samples".to_string()));
+    invoke(&f.window, "agent_remove", json!({ "name": "far" })).expect("removed");
+    let listed = invoke(&f.window, "agents_list", json!({})).expect("list");
+    assert_eq!(listed["remotes"], json!([]));
+    runtime.block_on(far.shutdown());
+}
