@@ -126,6 +126,8 @@ describe('server jobs', () => {
   });
   it('of other kinds have no row', () => {
     expect(rowOfJob(backup('x'))).toBeNull();
+    // A scheduled transfer is the Jobs page's; the panel shows one-off transfers.
+    expect(rowOfJob(job('s', { schedule: { every: '1d' }, state: 'idle' }))).toBeNull();
     let q = applyJobs(emptyQueue, [job('a'), backup('x')]);
     expect([...q.rows.keys()]).toEqual(['a']);
     q = applyEvent(q, jobEvent('started', backup('x')));

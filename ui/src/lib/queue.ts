@@ -65,8 +65,10 @@ export function transferOf(job: Job): (TransferParams & { direction: TransferKin
   return { direction: job.kind, profile, bucket, key, path: typeof path === 'string' ? path : '' };
 }
 
-/** A server upload or download job as a row; null for jobs of other kinds. */
+/** A server upload or download job as a row; null for jobs of other kinds, and for
+ * scheduled transfers (the Jobs page shows those; the panel is for one-off ones). */
 export function rowOfJob(job: Job, previous?: QueueRow): QueueRow | null {
+  if (job.schedule) return null;
   const t = transferOf(job);
   if (!t) return null;
   const created = Date.parse(job.created);
