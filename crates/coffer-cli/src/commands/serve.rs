@@ -133,13 +133,19 @@ pub async fn own(args: Owner) -> Result<()> {
     )?;
     let host = ApiHost::start(state, config, None).await?;
     host.set_headless();
-    let socket = host.listen_socket(args.role).await?;
-    eprintln!(
-        "coffer: {} owns {}; other coffer commands attach on {}",
-        args.role,
-        host.state().session().data_dir().root().display(),
-        socket.display()
-    );
+    match host.listen_socket(args.role).await {
+        Ok(socket) => eprintln!(
+            "coffer: {} owns {}; other coffer commands attach on {}",
+            args.role,
+            host.state().session().data_dir().root().display(),
+            socket.display()
+        ),
+        // `coffer serve` still serves HTTP; an agent without its socket has no use.
+        Err(e) if args.role == "serve" => {
+            eprintln!("coffer: warning: {e}; other coffer commands cannot attach to this one")
+        }
+        Err(e) => return Err(e.into()),
+    }
     if let Some(addr) = host.standalone_addr().await {
         let scheme = if host.tls_fingerprint().is_some() {
             "https"
