@@ -212,8 +212,10 @@ impl EngineBuilder {
                     continue;
                 }
             };
+            // Any run still marked running was cut short (a kill can also fall between
+            // a run's record and its job's status: those are caught here too).
+            interrupt_run(&store, &def.id, now);
             if status.state == JobState::Running {
-                interrupt_run(&store, &def.id, status.run.as_deref(), now);
                 match kind.after_restart() {
                     AfterRestart::Resume | AfterRestart::Retry => {
                         status.state = JobState::Queued;
@@ -273,13 +275,10 @@ fn interrupted() -> JobError {
     )
 }
 
-/// Marks a run that was going on when the agent stopped as interrupted.
-fn interrupt_run(store: &JobStore, job: &str, run: Option<&str>, now: DateTime<Utc>) {
+/// Marks the runs that were going on when the agent stopped as interrupted.
+fn interrupt_run(store: &JobStore, job: &str, now: DateTime<Utc>) {
     let Ok(runs) = store.runs(job) else { return };
     for mut r in runs.into_iter().filter(|r| r.result == RunResult::Running) {
-        if run.is_some_and(|id| id != r.id) {
-            continue;
-        }
         r.result = RunResult::Interrupted;
         r.ended = Some(now);
         r.error = Some(interrupted().message);

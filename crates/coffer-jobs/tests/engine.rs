@@ -635,3 +635,32 @@ impl NowForTest for ManualClock {
         coffer_jobs::Clock::now(self)
     }
 }
+
+#[tokio::test]
+async fn a_run_recorded_just_before_a_kill_is_marked_interrupted() {
+    // The kill fell between the run's record and the job's status: the job still
+    // says queued, its history says running.
+    let db: Arc<dyn MetaDb> = Arc::new(MemoryDb::default());
+    let first = rig_on(db.clone(), [1, 1], 4, AfterRestart::Retry);
+    let id = add(
+        &first.engine,
+        "alpha",
+        serde_json::json!({"fail": true}),
+        None,
+    );
+    first.engine.settled(&id).await.expect("settled");
+    let store = coffer_jobs::store::open(db.clone()).expect("store");
+    let mut orphan = store.runs(&id).expect("runs").remove(0);
+    orphan.id = "orphan".into();
+    orphan.seq = 2;
+    orphan.result = RunResult::Running;
+    orphan.ended = None;
+    store.put_run(&orphan).expect("put");
+    std::mem::forget(first.engine);
+
+    let second = rig_on(db, [1, 1], 4, AfterRestart::Retry);
+    let history = second.engine.history(&id).expect("history");
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[1].result, RunResult::Interrupted);
+    assert!(history[1].ended.is_some());
+}
