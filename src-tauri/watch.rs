@@ -58,12 +58,7 @@ fn spawn_agent(app: AppHandle, client: coffer_core::agent::Client) {
                     .collect();
                 messages.extend(runs.ended(&jobs));
                 for (title, body) in messages {
-                    let notifier = notifier.clone();
-                    std::thread::spawn(move || {
-                        if let Err(e) = notifier.notify(&title, &body) {
-                            tracing::warn!("{e}");
-                        }
-                    });
+                    notify_in_background(&notifier, title, body);
                 }
             }
             tokio::time::sleep(AGENT_POLL).await;
@@ -139,13 +134,19 @@ impl coffer_jobs::Notifier for JobAlerts {
         if !ui_settings(&self.state).notifications {
             return;
         }
-        let (notifier, title, body) = (self.notifier.clone(), title.to_string(), body.to_string());
-        std::thread::spawn(move || {
-            if let Err(e) = notifier.notify(&title, &body) {
-                tracing::warn!("{e}");
-            }
-        });
+        notify_in_background(&self.notifier, title.to_string(), body.to_string());
     }
+}
+
+/// Shows a notification from a thread of its own (the daemon may be slow to answer);
+/// a failure is logged.
+fn notify_in_background(notifier: &Arc<dyn Notifier>, title: String, body: String) {
+    let notifier = notifier.clone();
+    std::thread::spawn(move || {
+        if let Err(e) = notifier.notify(&title, &body) {
+            tracing::warn!("{e}");
+        }
+    });
 }
 
 /// Watches the queue of `state` until its event channel closes: `on_status` gets the
@@ -177,12 +178,7 @@ pub async fn watch(
             && ui_settings(&state).notifications
         {
             let (title, body) = outcome.message();
-            let notifier = notifier.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Err(e) = notifier.notify(&title, &body) {
-                    tracing::warn!("{e}");
-                }
-            });
+            notify_in_background(&notifier, title, body);
         }
     }
 }

@@ -25,8 +25,8 @@ pub enum JobsApi {
     /// The agent, over its socket.
     Agent(Client),
     /// This process: the data dir opened here, the engine not started (runs start
-    /// only when a command asks for one).
-    Local(ApiState),
+    /// only when a command asks for one), its routes called in-process.
+    Local(ApiState, axum::Router),
 }
 
 impl JobsApi {
@@ -47,7 +47,8 @@ impl JobsApi {
             Vec::new(),
         )?;
         coffer_api::settings::stored::load(&state);
-        Ok(JobsApi::Local(state))
+        let router = coffer_api::router(state.clone(), None);
+        Ok(JobsApi::Local(state, router))
     }
 
     /// Whether an agent runs the jobs (else this process does, while it lives).
@@ -58,7 +59,7 @@ impl JobsApi {
     /// The in-process state, when there is no agent.
     pub fn local(&self) -> Option<&ApiState> {
         match self {
-            JobsApi::Local(state) => Some(state),
+            JobsApi::Local(state, _) => Some(state),
             JobsApi::Agent(_) => None,
         }
     }
@@ -73,16 +74,14 @@ impl JobsApi {
                 let (status, bytes) = client.request(method, path, body).await?;
                 (status, bytes.to_vec())
             }
-            JobsApi::Local(state) => {
+            JobsApi::Local(_, router) => {
                 let mut request = http::Request::builder().method(method).uri(path);
                 if body.is_some() {
                     request = request.header(http::header::CONTENT_TYPE, "application/json");
                 }
                 let mut request = request.body(Body::from(body.unwrap_or_default()))?;
                 request.extensions_mut().insert(Caller::Desktop);
-                let response = coffer_api::router(state.clone(), None)
-                    .oneshot(request)
-                    .await?;
+                let response = router.clone().oneshot(request).await?;
                 let status = response.status().as_u16();
                 let bytes = response.into_body().collect().await?.to_bytes().to_vec();
                 (status, bytes)

@@ -42,25 +42,14 @@ pub fn notification(event: &Event) -> Option<(String, String)> {
             let bytes = run.map(|r| r.bytes).unwrap_or_default();
             Some((
                 format!("Job finished: {}", job.def.name),
-                format!("{} in {:.0} s.", human_bytes(bytes), secs),
+                format!(
+                    "{} in {:.0} s.",
+                    bytesize::ByteSize(bytes).display().iec(),
+                    secs
+                ),
             ))
         }
         _ => None,
-    }
-}
-
-fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
     }
 }
 

@@ -217,8 +217,14 @@ fn transfer_params(kind: &str, from: &str, to: &str, profile: &str) -> Result<Va
     Ok(json!({ "profile": profile, "bucket": url.bucket, "key": url.key, "path": local }))
 }
 
-/// A job id from a unique prefix of it.
+/// The length of a job id (hex).
+const ID_LEN: usize = 32;
+
+/// A job id from a unique prefix of it (a whole id is taken as it is).
 async fn resolve(api: &JobsApi, given: &str) -> Result<String> {
+    if given.len() == ID_LEN && given.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(given.to_string());
+    }
     let jobs = api.call("GET", "/api/v1/jobs", None).await?;
     let matching: Vec<&str> = jobs
         .as_array()

@@ -165,25 +165,29 @@ impl Client {
         serde_json::from_slice(&body).ok()
     }
 
-    /// Sends one request; returns the status and the body. `body` is sent as JSON
-    /// when it parses as such, else as bytes.
+    /// Sends one request with a JSON body (or none); returns the status and the body.
     pub async fn request(
         &self,
         method: http::Method,
         path_and_query: &str,
         body: Option<Vec<u8>>,
     ) -> Result<(u16, Bytes)> {
+        self.request_as(method, path_and_query, body, "application/json")
+            .await
+    }
+
+    /// Sends one request whose body (if any) is of `content_type`; returns the status
+    /// and the body.
+    pub async fn request_as(
+        &self,
+        method: http::Method,
+        path_and_query: &str,
+        body: Option<Vec<u8>>,
+        content_type: &'static str,
+    ) -> Result<(u16, Bytes)> {
         let mut request = http::Request::builder().method(method).uri(path_and_query);
-        if let Some(bytes) = &body {
-            let json = serde_json::from_slice::<serde_json::Value>(bytes).is_ok();
-            request = request.header(
-                http::header::CONTENT_TYPE,
-                if json {
-                    "application/json"
-                } else {
-                    "application/octet-stream"
-                },
-            );
+        if body.is_some() {
+            request = request.header(http::header::CONTENT_TYPE, content_type);
         }
         let request = request
             .body(Full::new(Bytes::from(body.unwrap_or_default())))

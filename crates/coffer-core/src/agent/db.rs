@@ -42,7 +42,9 @@ impl std::fmt::Debug for AgentDb {
 impl AgentDb {
     /// Attaches to the agent on `socket`; `Ok(None)` when no agent answers there.
     pub fn connect(socket: &Path) -> Result<Option<AgentDb>> {
-        if !socket.exists() {
+        // Nothing listens (no file, or one left by a killed agent): answered without
+        // starting the worker thread (a command waiting for the data dir asks often).
+        if std::os::unix::net::UnixStream::connect(socket).is_err() {
             return Ok(None);
         }
         let client = Client::new(socket);
@@ -64,8 +66,13 @@ impl AgentDb {
                 };
                 let _ = hello_tx.send(Ok(runtime.block_on(worker.hello())));
                 while let Ok(call) = rx.recv() {
-                    let answer =
-                        runtime.block_on(worker.request(call.method, &call.path, call.body));
+                    // Values are stored as given: bytes, whatever they hold.
+                    let answer = runtime.block_on(worker.request_as(
+                        call.method,
+                        &call.path,
+                        call.body,
+                        "application/octet-stream",
+                    ));
                     let _ = call.reply.send(answer);
                 }
             })
