@@ -17,6 +17,28 @@ pub fn update(crc: u32, data: &[u8]) -> u32 {
     crc32c::crc32c_append(crc, data)
 }
 
+/// The CRC32C of an upload body, computed before it is sent (a header must be known
+/// before the body). A file range is read once, `chunk` bytes at a time with one
+/// reused buffer (hardware CRC32C, a few GB/s), off the async threads; it is then
+/// streamed from the page cache when sent, so memory stays at a few chunks per request
+/// whatever the part size.
+pub async fn of_body(body: &crate::store::Body, chunk: usize) -> crate::Result<u32> {
+    use crate::store::Body;
+    match body {
+        Body::Bytes(bytes) => Ok(update(0, bytes)),
+        Body::File { path, offset, len } => {
+            let (path, offset, len) = (path.clone(), *offset, *len);
+            let shown = path.clone();
+            tokio::task::spawn_blocking(move || {
+                of_file_range(&path, offset, len, chunk)
+                    .map_err(|e| crate::Error::io("cannot read", &path, e))
+            })
+            .await
+            .map_err(|e| crate::Error::io("cannot read", shown, std::io::Error::other(e)))?
+        }
+    }
+}
+
 /// The CRC32C of `len` bytes of the file at `path` from `offset`, read `chunk` bytes at
 /// a time into one buffer. Fails if the file ends before the range does.
 pub fn of_file_range(path: &Path, offset: u64, len: u64, chunk: usize) -> std::io::Result<u32> {

@@ -232,6 +232,16 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// An agent (the owner of the data dir, or a remote one) refused a request. The
+    /// message is the agent's own, already phrased for people.
+    #[error("{message}")]
+    Agent {
+        /// The agent's code (`access_denied`, `unsupported`...).
+        code: String,
+        /// The agent's message.
+        message: String,
+    },
+
     /// Several items of a batch failed; the first errors are listed.
     #[error("{failed} of {total} items failed; first: {first}")]
     Batch {
@@ -260,6 +270,39 @@ fn detail_suffix(detail: &str) -> String {
     }
 }
 
+/// Every code [`Error::code`] gives, so that an agent's answer keeps its code.
+const CODES: &[&str] = &[
+    "access_denied",
+    "no_such_bucket",
+    "no_such_key",
+    "no_such_upload",
+    "bucket_exists",
+    "bucket_not_empty",
+    "unreachable",
+    "network",
+    "service",
+    "local_io",
+    "file_changed",
+    "integrity_mismatch",
+    "invalid_input",
+    "profile_not_found",
+    "profile_exists",
+    "keychain_unavailable",
+    "secret_missing",
+    "keychain",
+    "meta_db",
+    "cancelled",
+    "unsupported",
+    "batch",
+    "bad_request",
+    "unauthorized",
+    "forbidden",
+    "not_found",
+    "too_large",
+    "conflict",
+    "certificate_changed",
+];
+
 impl Error {
     /// A stable, machine-readable code for front ends (`{code, message}`).
     pub fn code(&self) -> &'static str {
@@ -286,6 +329,11 @@ impl Error {
             Error::Cancelled(_) => "cancelled",
             Error::Unsupported { .. } => "unsupported",
             Error::Batch { .. } => "batch",
+            Error::Agent { code, .. } => CODES
+                .iter()
+                .find(|known| **known == code.as_str())
+                .copied()
+                .unwrap_or("agent"),
         }
     }
 

@@ -24,6 +24,10 @@ pub struct Hello {
     pub role: String,
     /// Its Coffer version.
     pub version: String,
+    /// Whether it shows the desktop notifications of its jobs itself (a window
+    /// attached to it then does not show them again).
+    #[serde(default)]
+    pub notifies: bool,
 }
 
 /// A remote agent: where, with which token, and which certificate to expect.
@@ -213,11 +217,15 @@ impl Client {
     }
 
     /// Sends `request` and returns the answer with its body still to read (a stream
-    /// of events).
-    pub async fn open(
+    /// of events, an object's bytes). The request's body may itself be a stream.
+    pub async fn open<B>(
         &self,
-        mut request: http::Request<Full<Bytes>>,
-    ) -> Result<http::Response<hyper::body::Incoming>> {
+        mut request: http::Request<B>,
+    ) -> Result<http::Response<hyper::body::Incoming>>
+    where
+        B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         match &self.target {
             Target::Socket(path) => {
                 request.headers_mut().insert(
@@ -253,7 +261,10 @@ impl Client {
                             .connect(name, stream)
                             .await
                             .map_err(|e| match seen.refused() {
-                                Some(why) => Error::invalid("remote agent", why),
+                                Some(why) => Error::Agent {
+                                    code: "certificate_changed".into(),
+                                    message: why,
+                                },
                                 None => self.gone("refused the TLS handshake", &e),
                             })?;
                         self.exchange(TokioIo::new(tls), request).await
@@ -263,13 +274,15 @@ impl Client {
         }
     }
 
-    async fn exchange<T>(
+    async fn exchange<T, B>(
         &self,
         io: T,
-        request: http::Request<Full<Bytes>>,
+        request: http::Request<B>,
     ) -> Result<http::Response<hyper::body::Incoming>>
     where
         T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+        B: hyper::body::Body<Data = Bytes> + Send + Unpin + 'static,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (mut sender, connection) = hyper::client::conn::http1::handshake(io)
             .await

@@ -5,11 +5,16 @@
 
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
 use super::client::Client;
+use super::store::AgentStore;
 use crate::Sensitive;
 use crate::error::{Error, Result};
 use crate::meta::MetaDbExt;
+use crate::profile::{Addressing, CredentialRef, Profile};
 use crate::session::Session;
+use crate::store::{RetryPolicy, RetryStore, Store};
 
 /// The meta-db tree of remote agents, keyed by name.
 pub const TREE: &str = "remotes";
@@ -75,7 +80,8 @@ pub fn client(session: &Session, name: &str) -> Result<Client> {
 
 /// Checks that the agent at `url` answers with `token` (and, when `fingerprint` is
 /// given, shows that certificate), then saves it, pinning the certificate it showed.
-/// Returns what was saved.
+/// Returns what was saved. A bad name, URL, token or fingerprint is
+/// `Error::InvalidInput`; the agent's refusals (token, certificate) are `Error::Agent`.
 pub async fn add(
     session: &Session,
     name: &str,
@@ -103,19 +109,22 @@ pub async fn add(
     match status {
         200 => {}
         401 => {
-            return Err(Error::invalid(
-                "agent token",
-                format!("the agent at {url} refused the token"),
-            ));
+            return Err(Error::Agent {
+                code: "unauthorized".into(),
+                message: format!(
+                    "the agent at {url} refused the token: give the one `coffer serve \
+                     --print-token` shows on that machine"
+                ),
+            });
         }
         _ => {
-            return Err(Error::invalid(
-                "remote agent",
-                format!(
+            return Err(Error::Agent {
+                code: "agent".into(),
+                message: format!(
                     "the agent at {url} answered {status}: {}",
-                    String::from_utf8_lossy(&body)
+                    String::from_utf8_lossy(&body[..body.len().min(300)])
                 ),
-            ));
+            });
         }
     }
     let remote = RemoteAgent {
@@ -136,4 +145,60 @@ pub fn remove(session: &Session, name: &str) -> Result<bool> {
     session.db().delete(TREE, name.as_bytes())?;
     session.secrets().delete(&token_name(name))?;
     Ok(true)
+}
+
+/// How this machine names profile `profile` of the remote agent `agent` (in jobs that
+/// read or write local files against it, and in resume records): `remote/AGENT/PROFILE`.
+/// No local profile can have that name (theirs have no `/`).
+pub fn profile_ref(agent: &str, profile: &str) -> String {
+    format!("remote/{agent}/{profile}")
+}
+
+/// The agent and the profile of a `remote/AGENT/PROFILE` name; `None` for any other.
+pub fn split_profile_ref(name: &str) -> Option<(&str, &str)> {
+    let (agent, profile) = name.strip_prefix("remote/")?.split_once('/')?;
+    (!agent.is_empty() && !profile.is_empty()).then_some((agent, profile))
+}
+
+/// Profile `profile` of the remote agent `agent` as this machine uses it: a profile
+/// named `remote/AGENT/PROFILE` (its credentials stay with the agent) and an
+/// [`AgentStore`] with retries. Nothing is sent until the store is used.
+pub fn remote_profile(
+    session: &Session,
+    agent: &str,
+    profile: &str,
+) -> Result<(Profile, Arc<dyn Store>)> {
+    let client = client(session, agent)?;
+    let url = session
+        .db()
+        .get_json::<RemoteAgent>(TREE, agent)?
+        .map(|r| r.url);
+    let as_here = Profile {
+        name: profile_ref(agent, profile),
+        endpoint: url,
+        region: None,
+        addressing: Addressing::Path,
+        credentials: CredentialRef::Agent {
+            agent: agent.to_string(),
+        },
+    };
+    let store: Arc<dyn Store> = Arc::new(RetryStore::new(
+        Arc::new(AgentStore::new(client, agent, profile)),
+        RetryPolicy::default(),
+    ));
+    Ok((as_here, store))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_refs() {
+        assert_eq!(profile_ref("nas", "work"), "remote/nas/work");
+        assert_eq!(split_profile_ref("remote/nas/work"), Some(("nas", "work")));
+        assert_eq!(split_profile_ref("remote/nas/"), None);
+        assert_eq!(split_profile_ref("work"), None);
+        assert_eq!(split_profile_ref("remote/nas"), None);
+    }
 }

@@ -55,6 +55,12 @@ pub enum CredentialRef {
     Anonymous,
     /// The `local` profile: no credentials.
     Local,
+    /// A profile of a remote agent (`remote/AGENT/PROFILE`): the agent holds the
+    /// credentials, and requests go through it.
+    Agent {
+        /// The remote agent's name.
+        agent: String,
+    },
 }
 
 impl CredentialRef {
@@ -76,6 +82,9 @@ impl CredentialRef {
             CredentialRef::Environment => "AWS_* environment variables".into(),
             CredentialRef::Anonymous => "anonymous (unsigned requests)".into(),
             CredentialRef::Local => "none (local folders)".into(),
+            CredentialRef::Agent { agent } => {
+                format!("held by the remote agent `{agent}` (requests go through it)")
+            }
         }
     }
 }

@@ -133,6 +133,13 @@ impl Profiles {
                 }
             }
             CredentialRef::Anonymous | CredentialRef::Local => Ok(ResolvedCredentials::Anonymous),
+            CredentialRef::Agent { agent } => Err(Error::invalid(
+                "credentials",
+                format!(
+                    "profile `{}` is the remote agent `{agent}`'s: its credentials stay there",
+                    profile.name
+                ),
+            )),
         }
     }
 }

@@ -214,7 +214,7 @@ pub struct ObjectMeta {
 }
 
 /// One part of a multipart object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartMeta {
     /// Size of the part in bytes.
     pub size: u64,

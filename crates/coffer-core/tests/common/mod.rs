@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod conformance;
+
 use std::sync::Arc;
 
 use coffer_core::Sensitive;
@@ -33,6 +35,9 @@ pub struct Fixture {
     pub bucket: String,
     /// The local store's root, kept alive for the test.
     pub _dir: Option<tempfile::TempDir>,
+    /// How to open a second store over the same data, when the backend's default
+    /// (a new `LocalStore` or `S3Store`) does not apply.
+    pub reopen: Option<Arc<dyn Fn() -> Arc<dyn Store> + Send + Sync>>,
 }
 
 impl Fixture {
@@ -49,6 +54,7 @@ impl Fixture {
                     store: Arc::new(store),
                     bucket,
                     _dir: Some(dir),
+                    reopen: None,
                 }
             }
             Backend::Garage | Backend::Moto => {
@@ -59,6 +65,7 @@ impl Fixture {
                     store: Arc::new(s3_store(server, None)),
                     bucket,
                     _dir: None,
+                    reopen: None,
                 }
             }
         }

@@ -26,32 +26,13 @@ use crate::store::{
 const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// How many bytes of a file are read at a time, to checksum it and to send it.
-const FILE_CHUNK: usize = 512 * 1024;
-
-/// The CRC32C of a body, computed before it is sent.
 ///
-/// The checksum goes in the `x-amz-checksum-crc32c` header, which every server checks,
+/// The CRC32C goes in the `x-amz-checksum-crc32c` header, which every server checks,
 /// rather than in an aws-chunked trailer: Garage 2.5 refuses trailers on UploadPart
 /// ("Requested checksum verification without providing checksum") and moto stores a
-/// wrong checksum for them. A header must be known before the body, so a file range
-/// is read once to checksum it (hardware CRC32C, a few GB/s, with one reused buffer)
-/// and streamed from the page cache when sent: memory stays at a few chunks per
-/// request whatever the part size, and the server still verifies every byte.
-async fn body_crc(body: &Body) -> Result<u32> {
-    match body {
-        Body::Bytes(bytes) => Ok(checksum::update(0, bytes)),
-        Body::File { path, offset, len } => {
-            let (path, offset, len) = (path.clone(), *offset, *len);
-            let shown = path.clone();
-            tokio::task::spawn_blocking(move || {
-                checksum::of_file_range(&path, offset, len, FILE_CHUNK)
-                    .map_err(|e| Error::io("cannot read", &path, e))
-            })
-            .await
-            .map_err(|e| Error::io("cannot read", shown, std::io::Error::other(e)))?
-        }
-    }
-}
+/// wrong checksum for them. So a body's CRC is computed before it is sent
+/// ([`checksum::of_body`]).
+const FILE_CHUNK: usize = 512 * 1024;
 
 /// The SDK stream of a body. File ranges are read chunk by chunk as the request goes
 /// out; nothing is held whole in memory. Such bodies are sent with an unsigned payload
@@ -372,7 +353,7 @@ impl Store for S3Store {
         options: &PutOptions,
     ) -> Result<PutResult> {
         let size = body.len();
-        let crc = body_crc(&body).await?;
+        let crc = checksum::of_body(&body, FILE_CHUNK).await?;
         let body = &body;
         let out = self
             .with_bucket(bucket, |client| {
@@ -459,7 +440,7 @@ impl Store for S3Store {
         body: Body,
     ) -> Result<CompletedPart> {
         let size = body.len();
-        let crc = body_crc(&body).await?;
+        let crc = checksum::of_body(&body, FILE_CHUNK).await?;
         let body = &body;
         let out = self
             .with_bucket(&upload.bucket, |client| async move {
