@@ -90,25 +90,25 @@ pub struct JobEdit {
 
 /// Why a running job's token was cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stop {
+pub(crate) enum Stop {
     Pause,
     Cancel,
 }
 
-struct Entry {
-    def: JobDef,
-    status: JobStatus,
-    can_pause: bool,
+pub(crate) struct Entry {
+    pub(crate) def: JobDef,
+    pub(crate) status: JobStatus,
+    pub(crate) can_pause: bool,
     /// Set while running.
-    cancel: Option<CancellationToken>,
+    pub(crate) cancel: Option<CancellationToken>,
     /// Set when the user stopped it.
-    stop: Option<Stop>,
+    pub(crate) stop: Option<Stop>,
     /// The run going on.
-    run: Option<RunRecord>,
+    pub(crate) run: Option<RunRecord>,
 }
 
 impl Entry {
-    fn view(&self) -> JobView {
+    pub(crate) fn view(&self) -> JobView {
         JobView {
             def: self.def.clone(),
             status: self.status.clone(),
@@ -117,16 +117,16 @@ impl Entry {
     }
 }
 
-struct Inner {
+pub(crate) struct Inner {
     store: JobStore,
     kinds: Registry,
     stores: Arc<dyn Stores>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     bus: Bus,
     table: Mutex<BTreeMap<String, Entry>>,
     global_at_once: usize,
     retention: Retention,
-    shutdown: CancellationToken,
+    pub(crate) shutdown: CancellationToken,
     wake: tokio::sync::Notify,
     tasks: TaskTracker,
 }
@@ -134,7 +134,7 @@ struct Inner {
 /// The job engine. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -340,7 +340,7 @@ impl Engine {
         self.inner.bus.subscribe()
     }
 
-    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Entry>> {
         self.inner.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -394,6 +394,7 @@ impl Engine {
             webhook,
             created: now,
             schedule: new.schedule,
+            oneoff: false,
         };
         let run_now = new.run_now.unwrap_or(def.schedule.is_none());
         let mut status = JobStatus::new(JobState::Idle);
@@ -443,6 +444,9 @@ impl Engine {
             let entry = table
                 .get_mut(id)
                 .ok_or_else(|| JobsError::NotFound(id.to_string()))?;
+            if entry.def.oneoff {
+                return Err(oneoff_conflict("edit"));
+            }
             let mut def = entry.def.clone();
             if let Some(name) = edit
                 .name
@@ -529,6 +533,9 @@ impl Engine {
             let entry = table
                 .get_mut(id)
                 .ok_or_else(|| JobsError::NotFound(id.to_string()))?;
+            if entry.def.oneoff {
+                return Err(oneoff_conflict(verb));
+            }
             if !from.contains(&entry.status.state) {
                 return Err(conflict(entry, verb));
             }
@@ -712,14 +719,17 @@ impl Engine {
     }
 
     /// Saves an entry's status and publishes `kind` (under the lock).
-    fn save(&self, entry: &Entry, kind: EventKind) {
+    pub(crate) fn save(&self, entry: &Entry, kind: EventKind) {
+        if entry.def.oneoff {
+            return self.publish(entry, kind);
+        }
         if let Err(e) = self.inner.store.put_status(&entry.def.id, &entry.status) {
             tracing::warn!(job = %entry.def.id, "cannot save the job's status: {e}");
         }
         self.publish(entry, kind);
     }
 
-    fn publish(&self, entry: &Entry, kind: EventKind) {
+    pub(crate) fn publish(&self, entry: &Entry, kind: EventKind) {
         self.inner.bus.publish(Event {
             kind,
             job: entry.view(),
@@ -737,7 +747,8 @@ impl Engine {
             let mut table = self.lock();
             let mut running = 0;
             let mut lanes: HashMap<&'static str, usize> = HashMap::new();
-            for entry in table.values() {
+            // One-off transfers run outside the queue (their client drives them).
+            for entry in table.values().filter(|e| !e.def.oneoff) {
                 if entry.status.state == JobState::Running {
                     running += 1;
                     if let Ok(kind) = self.inner.kinds.get(&entry.def.kind) {
@@ -811,7 +822,13 @@ impl Engine {
         }
     }
 
-    fn progress_sink(&self, job: &str, run: &str) -> coffer_core::transfer::ProgressSink {
+    /// Where run `run` of job `job` reports its progress (ignored once another run
+    /// of the job has started).
+    pub(crate) fn progress_sink(
+        &self,
+        job: &str,
+        run: &str,
+    ) -> coffer_core::transfer::ProgressSink {
         let weak = Arc::downgrade(&self.inner);
         let (job, run) = (job.to_string(), run.to_string());
         Arc::new(move |p: &Progress| {
@@ -916,6 +933,14 @@ impl Engine {
         }
         self.pump();
     }
+}
+
+/// What a one-off transfer answers to `verb` (run, retry, resume, edit).
+pub(crate) fn oneoff_conflict(verb: &str) -> JobsError {
+    JobsError::Conflict(format!(
+        "cannot {verb} a one-off transfer: its bytes came from its client, so start it \
+         again from there"
+    ))
 }
 
 fn conflict(entry: &Entry, verb: &str) -> JobsError {

@@ -161,6 +161,7 @@ mod tests {
                     notify: NotifyPolicy::default(),
                     webhook: None,
                     created: chrono::Utc::now(),
+                    oneoff: false,
                 },
                 status: JobStatus::new(JobState::Running),
                 can_pause: false,

@@ -14,6 +14,8 @@
 //!   [`Engine::tick`] is the scheduler's one step, so tests step time.
 //! - **Events** ([`events`]) go out on one bus that the API, the desktop, the tray and
 //!   the notifier read; a slow reader loses progress ticks, never a change of state.
+//! - **One-off transfers** ([`oneoff`]) that their caller drives (a browser's
+//!   streamed upload) show as jobs too, with the same events, but are never saved.
 //! - **Alerts** ([`alerts`]): desktop notifications through the [`Notifier`] seam and
 //!   an optional webhook per job.
 //!
@@ -21,12 +23,15 @@
 
 pub mod alerts;
 pub mod clock;
+#[cfg(feature = "desktop-notify")]
+pub mod desktop_notify;
 pub mod engine;
 pub mod error;
 pub mod events;
 pub mod kind;
 pub mod kinds;
 pub mod model;
+pub mod oneoff;
 pub mod schedule;
 pub mod store;
 pub mod stores;
@@ -40,5 +45,6 @@ pub use kind::{AfterRestart, Kind, Lane, PrepareEnv, Prepared, Registry, RunCont
 pub use model::{
     JobDef, JobState, JobStatus, JobView, NotifyPolicy, RunRecord, RunResult, Trigger,
 };
+pub use oneoff::OneOff;
 pub use schedule::Schedule;
 pub use stores::{SessionStores, Stores};

@@ -32,6 +32,10 @@ pub struct JobDef {
     pub webhook: Option<String>,
     /// When it was added.
     pub created: DateTime<Utc>,
+    /// A one-off transfer its caller drives (a browser's streamed upload): shown and
+    /// cancelled like any job, never saved, never run again ([`crate::engine::OneOff`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub oneoff: bool,
 }
 
 fn yes() -> bool {

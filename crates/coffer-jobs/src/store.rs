@@ -221,6 +221,7 @@ fn migrate_legacy(store: &JobStore) -> Result<usize> {
                     },
                     webhook: None,
                     created,
+                    oneoff: false,
                 };
                 let mut status = JobStatus::new(old.state);
                 status.progress = old.progress;

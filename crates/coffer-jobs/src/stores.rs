@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use coffer_core::agent::remotes;
 use coffer_core::profile::Profile;
 use coffer_core::session::Session;
 use coffer_core::store::Store;
@@ -11,7 +12,8 @@ use coffer_core::transfer::{TransferConfig, Transfers};
 /// Gives jobs the stores of the profiles.
 ///
 /// Contract: `store` returns the store of the profile as saved now (a profile edited
-/// since the last call gets a new store); `transfers` shares that store and uses the
+/// since the last call gets a new store), or of a remote agent's profile for a name
+/// `remote/AGENT/PROFILE`; `transfers` shares that store and uses the
 /// transfer settings in force now. Both fail with the core's error for a profile that
 /// does not exist or cannot open (no secret in the keychain...).
 // The core's own error type, as the core returns it: large, but boxing it here would
@@ -64,6 +66,11 @@ impl SessionStores {
 
 impl Stores for SessionStores {
     fn store(&self, name: &str) -> coffer_core::Result<(Profile, Arc<dyn Store>)> {
+        // A remote agent's profile (`remote/AGENT/PROFILE`): a job here that reads or
+        // writes local files, with the bytes going through that agent.
+        if let Some((agent, profile)) = remotes::split_profile_ref(name) {
+            return remotes::remote_profile(&self.session, agent, profile);
+        }
         let profile = self.session.profiles().get(name)?;
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((cached, store)) = cache.get(name)

@@ -664,3 +664,119 @@ async fn a_run_recorded_just_before_a_kill_is_marked_interrupted() {
     assert_eq!(history[1].result, RunResult::Interrupted);
     assert!(history[1].ended.is_some());
 }
+
+/// A one-off transfer shows as a job with the same events: it runs outside the queue,
+/// can be cancelled but not paused, run again or edited, is never saved, and the
+/// oldest finished ones are dropped past the limit.
+#[tokio::test]
+async fn one_off_jobs_share_the_events_and_are_never_saved() {
+    let r = rig();
+    let mut events = r.engine.subscribe();
+    let job = r.engine.track(
+        "upload",
+        "photo.jpg",
+        serde_json::json!({"key": "photo.jpg"}),
+        Some("row-1"),
+    );
+    assert_eq!(job.id(), "row-1", "the client's id is kept");
+    let started = events.recv().await.expect("event");
+    assert_eq!(started.kind, EventKind::Started);
+    assert!(started.job.def.oneoff);
+    assert_eq!(started.job.status.state, JobState::Running);
+    // A queued job of a lane limited to one still starts: one-offs are outside limits.
+    let queued = add(&r.engine, "alpha", serde_json::json!({"wait": true}), None);
+    wait_for(&r.engine, &queued, JobState::Running).await;
+
+    let tracker = coffer_core::transfer::Tracker::new("upload", Some(job.progress_sink()));
+    tracker.add_total(100, 1);
+    tracker.add_bytes(10);
+    let p = tracker.finish();
+    let e = r.engine.pause("row-1").expect_err("cannot pause");
+    assert!(matches!(e, JobsError::Conflict(_)), "{e}");
+    assert!(matches!(
+        r.engine.retry("row-1"),
+        Err(JobsError::Conflict(_))
+    ));
+    assert!(matches!(
+        r.engine.edit("row-1", JobEdit::default()),
+        Err(JobsError::Conflict(_))
+    ));
+    r.engine.cancel("row-1").expect("cancel");
+    assert!(
+        job.cancel_token().is_cancelled(),
+        "the work is told to stop"
+    );
+    job.finish(Some(JobError::new("cancelled", "cancelled")), Some(p));
+    let view = r.engine.get("row-1").expect("still listed");
+    assert_eq!(view.status.state, JobState::Canceled);
+    assert_eq!(view.status.progress.map(|p| p.bytes_done), Some(10));
+    let e = r.engine.run_now("row-1").expect_err("cannot run again");
+    assert!(e.to_string().contains("one-off"), "{e}");
+    assert!(r.engine.history("row-1").expect("history").is_empty());
+    // Never saved: a new engine on the same database does not know it.
+    assert!(
+        r.db.scan_prefix("job_defs", b"")
+            .expect("scan")
+            .iter()
+            .all(|(k, _)| k.as_slice() != b"row-1")
+    );
+
+    // Dropped unfinished (its request went away): failed, saying why.
+    drop(
+        r.engine
+            .track("download", "gone", serde_json::json!({}), Some("row-2")),
+    );
+    let gone = r.engine.get("row-2").expect("listed");
+    assert_eq!(gone.status.state, JobState::Failed);
+    assert!(
+        gone.status
+            .error
+            .expect("error")
+            .message
+            .contains("went away")
+    );
+    // A one-off started again under its id (its client resumed) replaces the old one,
+    // which is told to stop; the old one's end changes nothing.
+    let first = r
+        .engine
+        .track("upload", "again", serde_json::json!({}), Some("row-3"));
+    let second = r
+        .engine
+        .track("upload", "again", serde_json::json!({}), Some("row-3"));
+    assert_eq!(second.id(), "row-3");
+    assert!(first.cancel_token().is_cancelled());
+    first.finish(Some(JobError::new("cancelled", "stopped")), None);
+    assert_eq!(
+        r.engine.get("row-3").expect("listed").status.state,
+        JobState::Running
+    );
+    second.finish(None, None);
+    assert_eq!(
+        r.engine.get("row-3").expect("listed").status.state,
+        JobState::Done
+    );
+    // Another job's id is not taken over: the one-off gets an id of its own.
+    let busy = r
+        .engine
+        .track("upload", "x", serde_json::json!({}), Some(queued.as_str()));
+    assert_ne!(busy.id(), queued);
+    busy.finish(None, None);
+    // The oldest finished ones go beyond the limit.
+    for i in 0..coffer_jobs::oneoff::KEEP_FINISHED + 5 {
+        r.engine
+            .track(
+                "upload",
+                "many",
+                serde_json::json!({}),
+                Some(&format!("many-{i}")),
+            )
+            .finish(None, None);
+    }
+    let oneoffs = r.engine.list().iter().filter(|j| j.def.oneoff).count();
+    assert!(
+        oneoffs <= coffer_jobs::oneoff::KEEP_FINISHED + 1,
+        "{oneoffs} one-offs kept"
+    );
+    r.engine.cancel(&queued).expect("cancel");
+    r.gate.notify_waiters();
+}

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use coffer_core::store::{ObjectRef, PutOptions};
-use coffer_core::transfer::{guess_content_type, last_segment, local_name};
+use coffer_core::transfer::{Destination, last_segment};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{JobError, JobsError};
@@ -29,8 +29,9 @@ pub struct TransferParams {
     pub profile: String,
     /// The bucket.
     pub bucket: String,
-    /// Upload: the target key (a folder's prefix; a `/` is added). Download: the
-    /// object, or a prefix ending in `/` for a whole folder.
+    /// Upload: the target key (a folder's prefix; a `/` is added), or a prefix a file
+    /// goes under. Download: the object, or a prefix ending in `/` for a whole folder.
+    /// What each means is the core's (`coffer_core::transfer::request`).
     pub key: String,
     /// Upload: the local file or folder. Download: the local folder the object (or
     /// folder) is saved into, under its own name.
@@ -136,24 +137,10 @@ impl Kind for Upload {
     async fn run(&self, ctx: RunContext) -> Result<(), JobError> {
         let (p, transfers) = start(&ctx)?;
         let tracker = ctx.tracker("upload");
-        let options = PutOptions::default();
-        let result = if p.path.is_dir() {
-            // `upload_dir` puts the files under `key` as a folder.
-            transfers
-                .upload_dir(&p.path, &p.bucket, &p.key, &options, &tracker)
-                .await
-                .map(drop)
-        } else {
-            let target = ObjectRef::new(&p.bucket, &p.key);
-            let options = PutOptions {
-                content_type: guess_content_type(&p.path),
-                ..options
-            };
-            transfers
-                .upload_file(&p.path, &target, &options, &tracker)
-                .await
-                .map(drop)
-        };
+        let result = transfers
+            .upload_path(&p.path, &p.bucket, &p.key, &PutOptions::default(), &tracker)
+            .await
+            .map(drop);
         tracker.finish();
         result.map_err(core)
     }
@@ -217,19 +204,10 @@ impl Kind for Download {
     async fn run(&self, ctx: RunContext) -> Result<(), JobError> {
         let (p, transfers) = start(&ctx)?;
         let tracker = ctx.tracker("download");
-        let dest = p.path.join(local_name(&p.key));
-        let result = if p.key.ends_with('/') {
-            transfers
-                .download_prefix(&p.bucket, &p.key, &dest, &tracker)
-                .await
-                .map(drop)
-        } else {
-            let source = ObjectRef::new(&p.bucket, &p.key);
-            transfers
-                .download_object(&source, &dest, &tracker)
-                .await
-                .map(drop)
-        };
+        let result = transfers
+            .download_path(&p.bucket, &p.key, Destination::Into(&p.path), &tracker)
+            .await
+            .map(drop);
         tracker.finish();
         result.map_err(core)
     }
