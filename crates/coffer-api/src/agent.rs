@@ -40,6 +40,8 @@ pub struct Hello {
     pub role: String,
     /// Coffer's version.
     pub version: String,
+    /// Whether this owner shows the desktop notifications of its jobs itself.
+    pub notifies: bool,
 }
 
 /// A running socket listener; dropping it does not stop it, [`AgentSocket::stop`] does.
@@ -147,16 +149,18 @@ fn bind(path: &Path) -> ApiResult<tokio::net::UnixListener> {
 /// The API plus the socket-only `/agent/v1` routes, every request marked as the
 /// trusted local caller.
 fn router(state: ApiState, role: &str) -> Router {
-    let hello = Hello {
-        pid: std::process::id(),
-        role: role.to_string(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-    };
+    let role = role.to_string();
+    let hello_state = state.clone();
     let agent = Router::new()
         .route(
             "/agent/v1/hello",
             get(move || {
-                let hello = hello.clone();
+                let hello = Hello {
+                    pid: std::process::id(),
+                    role: role.clone(),
+                    version: env!("CARGO_PKG_VERSION").to_string(),
+                    notifies: hello_state.notifies(),
+                };
                 async move { axum::Json(hello) }
             }),
         )

@@ -32,7 +32,7 @@ pub mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderName, HeaderValue, Method, header};
 use axum::middleware;
 use axum::routing::{get, post};
 use tower_http::cors::CorsLayer;
@@ -45,7 +45,7 @@ pub use state::ApiState;
 
 use routes::{
     buckets, edit, jobs as job_routes, objects, preferences, profiles, settings as api_switches,
-    transfers,
+    store as raw_store, transfers,
 };
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
@@ -62,6 +62,38 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             // The upload streams: no size limit on its body.
             .layer(DefaultBodyLimit::disable()),
     );
+    // A profile's store, one operation per route, for another machine's Coffer.
+    let store = "/api/v1/profiles/{profile}/buckets/{bucket}/store";
+    let store_routes = Router::new()
+        .route(
+            &format!("{store}/object"),
+            axum::routing::put(raw_store::put).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            &format!("{store}/uploads/part"),
+            axum::routing::put(raw_store::upload_part).layer(DefaultBodyLimit::disable()),
+        )
+        .route(&format!("{store}/part"), get(raw_store::head_part))
+        .route(
+            &format!("{store}/uploads"),
+            get(raw_store::list_uploads)
+                .post(raw_store::create_upload)
+                .delete(raw_store::abort_upload),
+        )
+        .route(
+            &format!("{store}/uploads/part-copy"),
+            post(raw_store::upload_part_copy),
+        )
+        .route(
+            &format!("{store}/uploads/parts"),
+            get(raw_store::list_parts),
+        )
+        .route(
+            &format!("{store}/uploads/complete"),
+            post(raw_store::complete_upload),
+        )
+        .route(&format!("{store}/delete"), post(raw_store::delete_many))
+        .route(&format!("{store}/copy"), post(raw_store::copy_object));
     let protected = Router::new()
         .route("/api/v1/profiles", get(profiles::list).post(profiles::add))
         .route(
@@ -165,6 +197,7 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
         )
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .merge(object_routes)
+        .merge(store_routes)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_token,
@@ -184,6 +217,7 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
             header::CACHE_CONTROL,
+            HeaderName::from_static(routes::objects::JOB_ID_HEADER),
         ]);
     if let Some(origin) = ui_origin.and_then(|o| HeaderValue::from_str(o).ok()) {
         cors = cors.allow_origin(origin);

@@ -4,7 +4,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{buckets, edit, jobs, objects, preferences, profiles, settings, transfers};
+use crate::routes::{
+    buckets, edit, jobs, objects, preferences, profiles, settings, store, transfers,
+};
 
 /// Adds the bearer-token scheme the handlers name.
 struct TokenScheme;
@@ -39,6 +41,9 @@ impl Modify for TokenScheme {
         preferences::get_transfers, preferences::put_transfers, preferences::get_ui,
         preferences::put_ui, preferences::get_token, preferences::rotate_token,
         preferences::aws_profiles,
+        store::put, store::head_part, store::create_upload, store::list_uploads,
+        store::abort_upload, store::upload_part, store::upload_part_copy, store::list_parts,
+        store::complete_upload, store::delete_many, store::copy_object,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::health::Health,
@@ -46,11 +51,11 @@ impl Modify for TokenScheme {
         buckets::CreateBucket, objects::CopyRequest, objects::CopyReport,
         objects::PresignRequest, objects::PresignAnswer,
         transfers::CleanupRequest, transfers::CleanupAnswer, transfers::FileTransfer,
-        crate::events::Event, crate::events::EventKind,
         settings::ApiSettings, settings::ApiSettingsChange,
         edit::MetadataChange, edit::NewFolder, edit::DeleteSelection, edit::DeleteReport,
         crate::settings::stored::TransferSettings, crate::settings::stored::UiSettings,
         preferences::TokenAnswer,
+        store::NewUpload, store::PartCopy, store::Complete, store::DeleteKeys, store::CopyObject,
     )),
     modifiers(&TokenScheme),
 )]

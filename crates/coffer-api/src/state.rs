@@ -1,6 +1,6 @@
 //! [`ApiState`]: what every handler shares — the session, one store per profile (one
-//! connection pool each), the transfer settings, the job engine and the event channel
-//! of one-off transfers.
+//! connection pool each), the transfer settings and the job engine (whose bus carries
+//! every event, one-off transfers' included).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -11,15 +11,10 @@ use coffer_core::session::Session;
 use coffer_core::store::Store;
 use coffer_core::transfer::{TransferConfig, Transfers};
 use coffer_jobs::{Engine, EngineBuilder, SessionStores, Stores};
-use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{ApiError, ApiResult};
-use crate::events::Event;
 use crate::host::ApiHost;
-
-/// How many events a slow client may fall behind before it misses some.
-const EVENT_BACKLOG: usize = 1024;
 
 /// Who sent a request. The desktop shell inserts [`Caller::Desktop`] into the
 /// extensions of the requests it makes in-process; nothing arriving over HTTP can
@@ -51,9 +46,10 @@ struct Inner {
     allowed_dirs: Vec<PathBuf>,
     stores: SessionStores,
     engine: Engine,
-    events: broadcast::Sender<Event>,
     /// Cancelled at shutdown: uploads stop at a part boundary, keeping their state.
     cancel: CancellationToken,
+    /// Whether this process shows its jobs' desktop notifications itself.
+    notifies: std::sync::atomic::AtomicBool,
     /// The host whose switches the settings routes turn.
     host: OnceLock<Weak<ApiHost>>,
 }
@@ -93,15 +89,14 @@ impl ApiState {
         token: Sensitive<String>,
         allowed_dirs: Vec<PathBuf>,
     ) -> Self {
-        let (events, _) = broadcast::channel(EVENT_BACKLOG);
         ApiState {
             inner: Arc::new(Inner {
                 token: Mutex::new(token),
                 allowed_dirs,
                 stores,
                 engine,
-                events,
                 cancel: CancellationToken::new(),
+                notifies: std::sync::atomic::AtomicBool::new(false),
                 host: OnceLock::new(),
             }),
         }
@@ -168,14 +163,24 @@ impl ApiState {
         self.inner.cancel.cancel();
     }
 
-    /// Sends an event to every connected client (none listening is fine).
-    pub fn publish(&self, event: Event) {
-        let _ = self.inner.events.send(event);
+    /// Says whether this process shows its jobs' desktop notifications itself (the
+    /// agent's hello tells an attached window, which then does not show them again).
+    pub fn set_notifies(&self, on: bool) {
+        self.inner
+            .notifies
+            .store(on, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// A receiver of the events from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.inner.events.subscribe()
+    /// Whether this process shows its jobs' desktop notifications itself.
+    pub fn notifies(&self) -> bool {
+        self.inner
+            .notifies
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Fires when one-off transfers must stop ([`ApiState::stop_transfers`]).
+    pub(crate) fn stopping(&self) -> CancellationToken {
+        self.inner.cancel.clone()
     }
 
     /// `path` for `caller`: the desktop's own window ([`Caller::Desktop`]) may use any

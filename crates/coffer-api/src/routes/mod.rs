@@ -7,4 +7,5 @@ pub mod objects;
 pub mod preferences;
 pub mod profiles;
 pub mod settings;
+pub mod store;
 pub mod transfers;

@@ -22,6 +22,10 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Body, Params, QueryParams};
 use crate::state::ApiState;
 
+/// The header in which a client names the job of its streamed upload (1 to 64 of
+/// `A-Z a-z 0-9 _ -`), so that its own row and the engine's job share an id.
+pub const JOB_ID_HEADER: &str = "x-coffer-job-id";
+
 /// A valid bucket name and key, as an object reference; else a 400.
 pub(crate) fn object_ref(bucket: &str, key: &str) -> ApiResult<ObjectRef> {
     Ok(ObjectRef::checked(bucket, key)?)
@@ -137,6 +141,17 @@ pub async fn download(
     {
         headers.insert(header::ETAG, etag);
     }
+    // The whole object's checksum, for a client that checks what it receives (an
+    // agent's profile used as a store by another machine).
+    if let Some(checksum) = got
+        .checksum
+        .as_ref()
+        .filter(|_| range.is_none())
+        .and_then(|c| serde_json::to_string(c).ok())
+        .and_then(|v| HeaderValue::from_str(&v).ok())
+    {
+        headers.insert(coffer_core::agent::CHECKSUM_HEADER, checksum);
+    }
     let status = match range {
         Some(r) => {
             let value = format!("bytes {}-{}/{}", r.start, r.end - 1, meta.size);
@@ -229,7 +244,11 @@ pub async fn upload(
         cache_control: header(header::CACHE_CONTROL),
         ..PutOptions::default()
     };
-    let transfers = state.transfers(&profile)?;
+    // The client's own id for this upload, so its row and the job are one.
+    let job_id = headers
+        .get(JOB_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = request_body
         .into_data_stream()
         .map_err(|e| CoreError::Network {
@@ -237,16 +256,23 @@ pub async fn upload(
             url: "the client".into(),
             cause: format!("the request body broke off: {e}"),
         });
-    let report =
-        crate::routes::transfers::tracked(&state, &profile, &object, "upload", |tracker| {
-            let (transfers, object, options) = (&transfers, &object, &options);
+    let report = crate::routes::transfers::tracked(
+        &state,
+        &profile,
+        &object,
+        "upload",
+        job_id.as_deref(),
+        None,
+        |transfers, tracker| {
+            let (object, options) = (&object, &options);
             async move {
                 transfers
                     .upload_stream(body, object, options, &tracker)
                     .await
             }
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(Json(report))
 }
 

@@ -1,73 +1,68 @@
 //! Transfers: resumable uploads, cleanup, and file transfers inside the allowed
-//! folders; every transfer's progress goes out as events.
+//! folders; each transfer is a one-off job of the engine, so its progress goes out as
+//! the engine's job events.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use coffer_core::Error as CoreError;
 use coffer_core::store::{ObjectRef, PutOptions};
-use coffer_core::transfer::{DownloadReport, Progress, Tracker, TransferState, UploadReport};
+use coffer_core::transfer::{DownloadReport, Tracker, TransferState, Transfers, UploadReport};
 use coffer_core::uri::validate_bucket_name;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::error::{ApiResult, ErrorBody};
-use crate::events::{Event, EventKind};
 use crate::extract::{Body, Params};
 use crate::state::ApiState;
 
-/// Runs one transfer with a tracker whose progress goes out as events of a new
-/// transfer id: `started`, then `progress`, then `done` or `failed` with the error.
+/// Runs one transfer as a one-off job of the engine ([`coffer_jobs::OneOff`]): its
+/// progress and its end go out as the engine's job events, and cancelling the job
+/// stops the transfer. `id` is the client's own id for it (`x-coffer-job-id`), used
+/// when valid; `path` is the local file, when there is one.
 pub async fn tracked<T, Fut>(
     state: &ApiState,
     profile: &str,
     object: &ObjectRef,
     operation: &'static str,
-    work: impl FnOnce(Tracker) -> Fut,
-) -> coffer_core::Result<T>
+    id: Option<&str>,
+    path: Option<&std::path::Path>,
+    work: impl FnOnce(Transfers, Tracker) -> Fut,
+) -> ApiResult<T>
 where
     Fut: std::future::Future<Output = coffer_core::Result<T>>,
 {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let event = {
-        let (state, profile, object, id) = (
-            state.clone(),
-            profile.to_string(),
-            object.clone(),
-            id.clone(),
-        );
-        move |kind: EventKind, progress: Option<Progress>, error: Option<&CoreError>| {
-            state.publish(Event {
-                id: id.clone(),
-                kind,
-                profile: profile.clone(),
-                bucket: object.bucket.clone(),
-                key: object.key.clone(),
-                progress,
-                error: error.map(|e| ErrorBody {
-                    code: e.code().to_string(),
-                    message: e.to_string(),
-                }),
-            })
-        }
+    let mut params = json!({ "profile": profile, "bucket": object.bucket, "key": object.key });
+    if let Some(path) = path {
+        params["path"] = json!(path);
+    }
+    let transfers = state.transfers(profile)?;
+    let job = state
+        .engine()
+        .track(operation, object.key.clone(), params, id);
+    let token = job.cancel_token();
+    // Stopping the API's transfers (at shutdown) stops this one too.
+    let link = {
+        let (stopping, token) = (state.stopping(), token.clone());
+        tokio::spawn(async move {
+            tokio::select! {
+                () = stopping.cancelled() => token.cancel(),
+                () = token.cancelled() => {}
+            }
+        })
     };
-    event(EventKind::Started, None, None);
-    let sink = {
-        let event = event.clone();
-        Arc::new(move |p: &Progress| event(EventKind::Progress, Some(p.clone()), None))
-    };
-    let tracker = Tracker::new(operation, Some(sink));
-    let result = work(tracker.clone()).await;
-    let kind = if result.is_err() {
-        EventKind::Failed
-    } else {
-        EventKind::Done
-    };
-    event(kind, Some(tracker.finish()), result.as_ref().err());
-    result
+    let transfers = transfers.with_cancel(token);
+    let tracker = Tracker::new(operation, Some(job.progress_sink()));
+    let result = work(transfers, tracker.clone()).await;
+    link.abort();
+    let error = result
+        .as_ref()
+        .err()
+        .map(|e| coffer_jobs::JobError::new(e.code(), e.to_string()));
+    job.finish(error, Some(tracker.finish()));
+    Ok(result?)
 }
 
 /// The unfinished, resumable uploads of a profile.
@@ -160,15 +155,22 @@ pub async fn upload_file(
 ) -> ApiResult<Json<UploadReport>> {
     let object = object_of(&body)?;
     let path = state.allowed_path(&body.path)?;
-    let transfers = state.transfers(&profile)?;
-    let report = tracked(&state, &profile, &object, "upload", |tracker| {
-        let (transfers, object) = (&transfers, &object);
-        async move {
-            transfers
-                .upload_file(&path, object, &PutOptions::default(), &tracker)
-                .await
-        }
-    })
+    let report = tracked(
+        &state,
+        &profile,
+        &object,
+        "upload",
+        None,
+        Some(&path),
+        |transfers, tracker| {
+            let (object, path) = (&object, &path);
+            async move {
+                transfers
+                    .upload_file(path, object, &PutOptions::default(), &tracker)
+                    .await
+            }
+        },
+    )
     .await?;
     Ok(Json(report))
 }
@@ -187,11 +189,18 @@ pub async fn download_file(
 ) -> ApiResult<Json<DownloadReport>> {
     let object = object_of(&body)?;
     let path = state.allowed_path(&body.path)?;
-    let transfers = state.transfers(&profile)?;
-    let report = tracked(&state, &profile, &object, "download", |tracker| {
-        let (transfers, object) = (&transfers, &object);
-        async move { transfers.download_object(object, &path, &tracker).await }
-    })
+    let report = tracked(
+        &state,
+        &profile,
+        &object,
+        "download",
+        None,
+        Some(&path),
+        |transfers, tracker| {
+            let (object, path) = (&object, &path);
+            async move { transfers.download_object(object, path, &tracker).await }
+        },
+    )
     .await?;
     Ok(Json(report))
 }
