@@ -1,6 +1,7 @@
 //! The API of whoever runs the jobs: the agent that owns the data dir, over its Unix
-//! socket, or (when no agent runs) this process, with the same routes called
-//! in-process. Either way the CLI sends the same requests and gets the same answers.
+//! socket; a remote agent (`--remote NAME`), over TLS; or (when no agent runs) this
+//! process, with the same routes called in-process. Either way the CLI sends the same
+//! requests and gets the same answers.
 
 use std::sync::Arc;
 
@@ -20,8 +21,16 @@ use tower::ServiceExt;
 
 use crate::context::UsageError;
 
+/// The API route of profile `name`.
+pub fn profile_path(name: &str) -> String {
+    format!(
+        "/api/v1/profiles/{}",
+        percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC)
+    )
+}
+
 /// Where requests go.
-pub enum JobsApi {
+pub enum AgentApi {
     /// The agent, over its socket.
     Agent(Client),
     /// This process: the data dir opened here, the engine not started (runs start
@@ -29,14 +38,22 @@ pub enum JobsApi {
     Local(ApiState, axum::Router),
 }
 
-impl JobsApi {
+impl AgentApi {
+    /// The API of the remote agent called `name` (`coffer remote add`).
+    pub fn remote(name: &str) -> Result<AgentApi> {
+        let session = Session::connect_default()?;
+        Ok(AgentApi::Agent(coffer_core::agent::remotes::client(
+            &session, name,
+        )?))
+    }
+
     /// The agent's API when one owns the data dir, else this process's.
-    pub async fn open() -> Result<JobsApi> {
+    pub async fn open() -> Result<AgentApi> {
         let data = DataDir::discover()?;
         let client = Client::new(data.agent_socket());
         if let Some(hello) = client.hello().await {
             tracing::info!(owner = %hello.role, pid = hello.pid, "jobs: attached to the agent");
-            return Ok(JobsApi::Agent(client));
+            return Ok(AgentApi::Agent(client));
         }
         tracing::info!("jobs: no agent owns the data dir; working on it here");
         let session = Session::open(data, Arc::new(KeychainStore::default()))?;
@@ -48,19 +65,19 @@ impl JobsApi {
         )?;
         coffer_api::settings::stored::load(&state);
         let router = coffer_api::router(state.clone(), None);
-        Ok(JobsApi::Local(state, router))
+        Ok(AgentApi::Local(state, router))
     }
 
     /// Whether an agent runs the jobs (else this process does, while it lives).
     pub fn is_agent(&self) -> bool {
-        matches!(self, JobsApi::Agent(_))
+        matches!(self, AgentApi::Agent(_))
     }
 
     /// The in-process state, when there is no agent.
     pub fn local(&self) -> Option<&ApiState> {
         match self {
-            JobsApi::Local(state, _) => Some(state),
-            JobsApi::Agent(_) => None,
+            AgentApi::Local(state, _) => Some(state),
+            AgentApi::Agent(_) => None,
         }
     }
 
@@ -70,11 +87,11 @@ impl JobsApi {
         let method = http::Method::from_bytes(method.as_bytes())?;
         let body = body.map(|b| serde_json::to_vec(&b)).transpose()?;
         let (status, bytes) = match self {
-            JobsApi::Agent(client) => {
+            AgentApi::Agent(client) => {
                 let (status, bytes) = client.request(method, path, body).await?;
                 (status, bytes.to_vec())
             }
-            JobsApi::Local(_, router) => {
+            AgentApi::Local(_, router) => {
                 let mut request = http::Request::builder().method(method).uri(path);
                 if body.is_some() {
                     request = request.header(http::header::CONTENT_TYPE, "application/json");

@@ -10,8 +10,9 @@ pub struct Cli {
     #[arg(long, global = true, env = "COFFER_PROFILE", default_value = "local")]
     pub profile: String,
 
-    /// Run the command on this remote agent (`coffer remote add`) instead of here;
-    /// today for `jobs …` commands.
+    /// Run the command on this remote agent (`coffer remote add`) instead of here:
+    /// its profiles, its buckets, its jobs. Local files (`cp` sources and
+    /// destinations) stay on this machine; their bytes go through the agent.
     #[arg(long, global = true)]
     pub remote: Option<String>,
 

@@ -1,16 +1,23 @@
 //! What every command needs: the session, the chosen profile, its store and
 //! transfer engine, and Ctrl-C wired to cancellation.
+//!
+//! With `--remote NAME` the profile is one of that agent's, and its store is an
+//! [`AgentStore`]: every command runs the same code on it, and the bytes go through
+//! the agent. Resume records of uploads stay in this machine's database (the source
+//! files are here), under `remote/NAME/PROFILE`.
 
 use std::sync::Arc;
 
 use anyhow::Result;
+use coffer_core::agent::{AgentStore, Client, remotes};
 use coffer_core::profile::Profile;
 use coffer_core::session::Session;
-use coffer_core::store::Store;
+use coffer_core::store::{RetryPolicy, RetryStore, Store};
 use coffer_core::transfer::{TransferConfig, Transfers};
 use coffer_core::uri::S3Url;
 use tokio_util::sync::CancellationToken;
 
+use crate::agent_api::{AgentApi, profile_path};
 use crate::cli::TuneArgs;
 
 /// A mistake in how the command was called (exit code 2).
@@ -32,19 +39,57 @@ pub fn s3_url(input: &str) -> Result<S3Url> {
 pub struct Context {
     pub session: Session,
     pub profile: Profile,
+    /// The remote agent whose profile this is (`--remote`), with a client of it.
+    remote: Option<(String, Client)>,
 }
 
 impl Context {
-    /// Opens the data dir and looks the profile up.
-    pub fn open(profile: &str) -> Result<Self> {
+    /// Opens the data dir and looks the profile up: here, or on the remote agent.
+    pub async fn open(profile: &str, remote: Option<&str>) -> Result<Self> {
         let session = Session::connect_default()?;
-        let profile = session.profiles().get(profile)?;
-        Ok(Context { session, profile })
+        let Some(name) = remote else {
+            let profile = session.profiles().get(profile)?;
+            return Ok(Context {
+                session,
+                profile,
+                remote: None,
+            });
+        };
+        let client = remotes::client(&session, name)?;
+        let api = AgentApi::Agent(client.clone());
+        let profile: Profile =
+            serde_json::from_value(api.call("GET", &profile_path(profile), None).await?)?;
+        tracing::info!(agent = name, profile = %profile.name, "working on the remote agent");
+        Ok(Context {
+            session,
+            profile,
+            remote: Some((name.to_string(), client)),
+        })
     }
 
     /// The profile's store.
     pub fn store(&self) -> Result<Arc<dyn Store>> {
-        Ok(self.session.store(&self.profile)?)
+        match &self.remote {
+            None => Ok(self.session.store(&self.profile)?),
+            Some((name, client)) => Ok(Arc::new(RetryStore::new(
+                Arc::new(AgentStore::new(client.clone(), name, &self.profile.name)),
+                RetryPolicy::default(),
+            ))),
+        }
+    }
+
+    /// The transfer engine with `config`, with no cancellation of its own.
+    pub fn engine(&self, config: TransferConfig) -> Result<Transfers> {
+        let name = match &self.remote {
+            None => self.profile.name.clone(),
+            Some((agent, _)) => remotes::profile_ref(agent, &self.profile.name),
+        };
+        Ok(Transfers::new(
+            self.store()?,
+            self.session.db().clone(),
+            name,
+            config,
+        )?)
     }
 
     /// The transfer engine, stopped by Ctrl-C: uploads stop at a part boundary and
@@ -74,9 +119,6 @@ impl Context {
                 }
             }
         });
-        Ok(self
-            .session
-            .transfers(&self.profile, config)?
-            .with_cancel(cancel))
+        Ok(self.engine(config)?.with_cancel(cancel))
     }
 }

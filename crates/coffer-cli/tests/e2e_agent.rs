@@ -447,8 +447,237 @@ fn tls_with_a_pinned_fingerprint_and_a_changed_one_refused() {
         "{}",
         wrong_token.stderr
     );
-    // --remote is for jobs only, for now: a clear usage error otherwise.
-    client.run(&["--remote", &name, "ls"]).fails(2);
+    // Commands that only make sense here: a clear usage error.
+    client.run(&["--remote", &name, "serve"]).fails(2);
     client.run(&["remote", "remove", &name]).ok();
     client.run(&["--remote", &name, "jobs", "list"]).fails(1);
+}
+
+/// Starts `coffer serve --tls` on `server_side` and adds it to `client` as a remote
+/// agent, pinning its fingerprint; returns the agent and its name.
+fn remote_agent(server_side: &Coffer, client: &Coffer) -> (Owner, String) {
+    let listen = format!("127.0.0.1:{}", coffer_testkit::free_port());
+    let owner = Owner::start(server_side, &["serve", "--listen", &listen, "--tls"]);
+    let printed = server_side
+        .command(&["serve", "--print-token", "--tls"])
+        .env("COFFER_API_TOKEN", TOKEN)
+        .output()
+        .expect("print-token");
+    let printed = Run::of(printed).ok();
+    let fingerprint = printed
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("TLS certificate SHA256 fingerprint: "))
+        .expect("the fingerprint is printed")
+        .to_string();
+    let name = support::unique_name("nas");
+    client
+        .run_with_stdin(
+            &[
+                "remote",
+                "add",
+                &name,
+                &format!("https://{listen}"),
+                "--token-stdin",
+                "--fingerprint",
+                &fingerprint,
+            ],
+            TOKEN,
+        )
+        .ok();
+    (owner, name)
+}
+
+#[test]
+fn any_command_runs_on_a_remote_agent_with_the_same_output() {
+    if !keyring_ready() {
+        return;
+    }
+    let garage = coffer_testkit::garage();
+    let server_side = Coffer::new();
+    let profile = server_side.add_profile(garage);
+    let bucket = garage.fresh_bucket("remote-cli");
+    let there = |key: &str| format!("s3://{bucket}/{key}");
+    let seed = server_side.path("seed.bin");
+    write_file(&seed, 2 * MIB + 3, 1);
+    let seed_arg = seed.to_str().expect("utf-8");
+    server_side
+        .run_as(&profile, &["cp", seed_arg, &there("dir//odd é+%.bin")])
+        .ok();
+    server_side
+        .run_as(&profile, &["cp", seed_arg, &there("top.txt")])
+        .ok();
+    let bucket_url = format!("s3://{bucket}");
+    let dir_url = there("dir/");
+    let top_url = there("top.txt");
+    let missing_url = there("missing");
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["ls", &bucket_url, "--recursive"],
+        vec!["ls", &bucket_url, "--recursive", "--json"],
+        vec!["ls", &dir_url],
+        vec!["stat", &top_url, "--json"],
+        vec!["stat", &missing_url],
+        vec!["ls", "s3://no-such-bucket-here"],
+        vec!["profile", "show", &profile, "--json"],
+        vec!["profile", "list", "--json"],
+    ];
+    let alone: Vec<Run> = commands
+        .iter()
+        .map(|a| server_side.run_as(&profile, a))
+        .collect();
+
+    let client = Coffer::new();
+    let (_owner, name) = remote_agent(&server_side, &client);
+    let remote = |args: &[&str]| {
+        let mut full = vec!["--remote", name.as_str(), "--profile", profile.as_str()];
+        full.extend_from_slice(args);
+        client.run(&full)
+    };
+    for (args, before) in commands.iter().zip(&alone) {
+        same_output(before, &remote(args), &args.join(" "));
+    }
+    let verbose = client.run(&["-v", "--remote", &name, "--profile", &profile, "ls"]);
+    assert!(
+        verbose.stderr.contains("working on the remote agent"),
+        "-v says the mode: {}",
+        verbose.stderr
+    );
+
+    // Up from this machine (multipart: 3 parts of 5 MiB), down again, identical.
+    let up = client.path("up é+%.bin");
+    let data = write_file(&up, 12 * MIB + 5, 9);
+    remote(&[
+        "cp",
+        "--part-size",
+        "5MiB",
+        up.to_str().expect("utf-8"),
+        &there("up/big é+%.bin"),
+    ])
+    .ok();
+    let check = server_side.path("check.bin");
+    let down = client.path("down.bin");
+    remote(&[
+        "cp",
+        &there("up/big é+%.bin"),
+        down.to_str().expect("utf-8"),
+    ])
+    .ok();
+    assert!(std::fs::read(&down).expect("down") == data, "identical");
+    // That machine's own CLI (attached to its agent) reads the same bytes.
+    server_side
+        .run_as(
+            &profile,
+            &[
+                "cp",
+                &there("up/big é+%.bin"),
+                check.to_str().expect("utf-8"),
+            ],
+        )
+        .ok();
+    assert!(
+        std::fs::read(&check).expect("check") == data,
+        "identical there"
+    );
+
+    // Move, remove, presign, make and remove a bucket.
+    remote(&["mv", &there("up/big é+%.bin"), &there("moved/big.bin")]).ok();
+    remote(&["stat", &there("up/big é+%.bin")]).fails(1);
+    remote(&["stat", &there("moved/big.bin")]).ok();
+    remote(&["rm", &there("moved/big.bin")]).ok();
+    remote(&["stat", &there("moved/big.bin")]).fails(1);
+    let url = remote(&["presign", &top_url])
+        .ok()
+        .stdout
+        .trim()
+        .to_string();
+    let (status, body) = support::http_get(&url);
+    assert_eq!(status, 200, "{url}");
+    assert_eq!(body.len(), 2 * MIB + 3);
+    let extra = support::unique_name("rb");
+    remote(&["mb", &format!("s3://{extra}")]).ok();
+    remote(&["rb", &format!("s3://{extra}")]).ok();
+    // The remote's profiles: an unknown one is named.
+    let unknown = client.run(&["--remote", &name, "--profile", "nobody", "ls"]);
+    let unknown = unknown.fails(1);
+    assert!(unknown.stderr.contains("nobody"), "{}", unknown.stderr);
+}
+
+/// A headless agent tells of a job that failed: a desktop notification on the user's
+/// session bus (read back from dunst), and the job's webhook; its hello says it
+/// notifies, so an attached window does not say it again.
+#[test]
+fn a_headless_agent_tells_of_a_failed_job_by_notification_and_webhook() {
+    let ready = std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        && std::path::Path::new("/usr/bin/dunst").is_file()
+        && std::path::Path::new("/usr/bin/Xvfb").is_file();
+    if !ready {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run this on a session bus (scripts/with-keyring.sh) with dunst and Xvfb"
+        );
+        eprintln!("skipped: needs a session bus, dunst and Xvfb (scripts/test.sh)");
+        return;
+    }
+    let xvfb = coffer_testkit::Xvfb::start().expect("Xvfb");
+    let dunst = coffer_testkit::Dunst::start(&xvfb.display).expect("dunst");
+    // The webhook: one request, answered 200.
+    let hook = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/hook", hook.local_addr().expect("addr"));
+    let received = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = hook.accept().expect("the webhook is called");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        let mut text = Vec::new();
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            text.extend_from_slice(&buf[..n]);
+            if text.ends_with(b"}") {
+                break;
+            }
+        }
+        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        String::from_utf8_lossy(&text).into_owned()
+    });
+
+    let c = Coffer::new();
+    let _owner = Owner::start(&c, &["agent"]);
+    let hello = socket_call(&c, "GET", "/agent/v1/hello", "");
+    assert!(hello.contains("\"notifies\":true"), "{hello}");
+    let file = c.path("doomed.bin");
+    write_file(&file, 1000, 3);
+    c.run(&[
+        "jobs",
+        "add",
+        "upload",
+        "doomed",
+        "--from",
+        file.to_str().expect("utf-8"),
+        "--to",
+        "s3://no-such-bucket-here/doomed.bin",
+        "--webhook",
+        &url,
+    ])
+    .fails(1);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let history = dunst.history();
+        if history.contains("Job failed: doomed") {
+            assert!(history.contains("no-such-bucket-here"), "{history}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no notification: {history}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let call = received.join().expect("webhook");
+    assert!(call.starts_with("POST /hook"), "{call}");
+    assert!(call.contains("\"state\":\"failed\""), "{call}");
+    assert!(call.contains("doomed"), "{call}");
 }

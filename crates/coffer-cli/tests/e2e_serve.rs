@@ -419,7 +419,8 @@ fn print_token_and_remote_bind_safeguards() {
     assert!(run.stderr.contains("TLS"), "{}", run.stderr);
 }
 
-/// Two clients on `/events` both see a transfer from start to done.
+/// Two clients on `/events` both see a browser's upload from start to done, as the
+/// engine's job events of a one-off job with the id the browser gave it.
 #[test]
 fn two_clients_see_the_same_transfer_events() {
     let c = Coffer::new();
@@ -458,17 +459,44 @@ fn two_clients_see_the_same_transfer_events() {
     let a = listen(s.base.clone());
     let b = listen(s.base.clone());
     std::thread::sleep(Duration::from_millis(500));
-    let (status, _) = s.call(
-        reqwest::Method::PUT,
-        "/profiles/local/buckets/events/object?key=watched.bin",
-        Some(vec![1u8; 3 * MIB]),
-    );
+    // The browser names its upload's job, so its row and the job are one.
+    let status = s.runtime.block_on(async {
+        s.client
+            .put(format!(
+                "{}/profiles/local/buckets/events/object?key=watched.bin",
+                s.base
+            ))
+            .bearer_auth(TOKEN)
+            .header("x-coffer-job-id", "browser-row-7")
+            .body(vec![1u8; 3 * MIB])
+            .send()
+            .await
+            .expect("upload")
+            .status()
+            .as_u16()
+    });
     assert_eq!(status, 200);
     for seen in [a.join().expect("a"), b.join().expect("b")] {
+        // One event shape: the engine's job events, under the SSE name `job`.
+        assert!(seen.contains("event: job"), "{seen}");
+        assert!(!seen.contains("event: transfer"), "{seen}");
         assert!(seen.contains("\"kind\":\"started\""), "{seen}");
         assert!(seen.contains("\"kind\":\"done\""), "{seen}");
         assert!(seen.contains("watched.bin"), "{seen}");
+        assert!(seen.contains("\"id\":\"browser-row-7\""), "{seen}");
+        assert!(seen.contains("\"oneoff\":true"), "{seen}");
     }
+    // It is listed as a job, and can be cleared once done; it cannot run again.
+    let (_, jobs) = s.json(reqwest::Method::GET, "/jobs", None);
+    let job = jobs
+        .as_array()
+        .and_then(|j| j.iter().find(|j| j["id"] == "browser-row-7").cloned())
+        .expect("listed");
+    assert_eq!(job["state"], "done", "{job}");
+    let (status, _) = s.json(reqwest::Method::POST, "/jobs/browser-row-7/retry", None);
+    assert_eq!(status, 409);
+    let (status, _) = s.json(reqwest::Method::DELETE, "/jobs/browser-row-7", None);
+    assert_eq!(status, 204);
 }
 
 /// schemathesis, from the served OpenAPI document, with a bounded number of examples:

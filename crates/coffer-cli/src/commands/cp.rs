@@ -1,11 +1,15 @@
 //! `coffer cp`: local → S3 (upload), S3 → local (download), S3 → S3 (server copy).
+//! What a request means (a folder under a prefix, a file at a key or under a prefix,
+//! a download at a path) is the core's (`coffer_core::transfer::request`); this file
+//! adds the command's own rules (`--recursive`) and its output.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use coffer_core::store::{ObjectRef, PutOptions};
-use coffer_core::uri::{Location, S3Url};
+use coffer_core::transfer::{Destination, Downloaded, Uploaded, as_folder, upload_key};
+use coffer_core::uri::Location;
 use serde_json::json;
 
 use crate::cli::CpArgs;
@@ -38,23 +42,19 @@ fn put_options(args: &CpArgs) -> Result<Option<PutOptions>> {
     }))
 }
 
-/// The key a single file or object lands at: into the prefix when the target ends
-/// with `/` (or is the bucket), else the target key itself.
-pub fn target_key(dst: &S3Url, file_name: &str) -> String {
-    if dst.is_prefix() {
-        format!("{}{file_name}", dst.key)
-    } else {
-        dst.key.clone()
+/// The local destination as written: a trailing `/` (a folder to create) is kept, so
+/// that the object goes under its own name there.
+pub fn local_destination(dst: &Path, raw: &str) -> PathBuf {
+    let mut path = dst.as_os_str().to_owned();
+    let slash = raw.ends_with('/') || raw.ends_with(std::path::MAIN_SEPARATOR);
+    if slash
+        && !path
+            .to_string_lossy()
+            .ends_with(['/', std::path::MAIN_SEPARATOR])
+    {
+        path.push("/");
     }
-}
-
-/// The local file a single object lands in.
-pub fn target_path(dst: &Path, dst_raw: &str, key_name: &str) -> PathBuf {
-    if dst.is_dir() || dst_raw.ends_with('/') || dst_raw.ends_with(std::path::MAIN_SEPARATOR) {
-        dst.join(key_name)
-    } else {
-        dst.to_path_buf()
-    }
+    PathBuf::from(path)
 }
 
 /// Copies.
@@ -67,87 +67,75 @@ pub async fn run(ctx: &Context, args: CpArgs) -> Result<()> {
         }
         (Location::Local(src), Location::S3(dst)) => {
             let options = options.unwrap_or_default();
-            if src.is_dir() {
-                if !args.recursive {
-                    return usage(format!(
-                        "`{}` is a folder; add --recursive to upload it",
-                        src.display()
-                    ));
-                }
-                let (tracker, bar) = output::tracker("upload");
-                let result = transfers
-                    .upload_dir(&src, &dst.bucket, &dst.key, &options, &tracker)
-                    .await;
-                output::done(bar);
-                let report = result?;
-                let progress = tracker.finish();
-                if args.json {
-                    output::json(&json!({ "report": report, "progress": progress }))?;
-                } else {
-                    println!("{}", output::summary("uploaded", &progress));
-                }
-                return Ok(());
+            if src.is_dir() && !args.recursive {
+                return usage(format!(
+                    "`{}` is a folder; add --recursive to upload it",
+                    src.display()
+                ));
             }
-            let name = src
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let target = ObjectRef::new(&dst.bucket, target_key(&dst, &name));
             let (tracker, bar) = output::tracker("upload");
             let result = transfers
-                .upload_file(&src, &target, &options, &tracker)
+                .upload_path(&src, &dst.bucket, &dst.key, &options, &tracker)
                 .await;
             output::done(bar);
-            let report = result?;
-            if args.json {
-                output::json(&report)?;
-            } else {
-                println!(
-                    "upload: {} to s3://{}/{}",
-                    src.display(),
-                    report.bucket,
-                    report.key
-                );
-                if report.parts_resumed > 0 {
+            match result? {
+                Uploaded::Folder(report) => {
+                    let progress = tracker.finish();
+                    if args.json {
+                        output::json(&json!({ "report": report, "progress": progress }))?;
+                    } else {
+                        println!("{}", output::summary("uploaded", &progress));
+                    }
+                }
+                Uploaded::File(report) if args.json => output::json(&report)?,
+                Uploaded::File(report) => {
                     println!(
-                        "resumed: {} part(s) were already on the server",
-                        report.parts_resumed
+                        "upload: {} to s3://{}/{}",
+                        src.display(),
+                        report.bucket,
+                        report.key
                     );
+                    if report.parts_resumed > 0 {
+                        println!(
+                            "resumed: {} part(s) were already on the server",
+                            report.parts_resumed
+                        );
+                    }
                 }
             }
             Ok(())
         }
         (Location::S3(src), Location::Local(dst)) => {
-            let (tracker, bar) = output::tracker("download");
-            if args.recursive {
-                let result = transfers
-                    .download_prefix(&src.bucket, &src.key, &dst, &tracker)
-                    .await;
-                output::done(bar);
-                let report = result?;
-                let progress = tracker.finish();
-                if args.json {
-                    output::json(&json!({ "report": report, "progress": progress }))?;
-                } else {
-                    println!("{}", output::summary("downloaded", &progress));
-                }
-                return Ok(());
-            }
-            if src.is_prefix() {
-                output::done(bar);
+            if src.is_prefix() && !args.recursive {
                 return usage(format!(
                     "`{src}` is a prefix; add --recursive to download everything under it"
                 ));
             }
-            let path = target_path(&dst, &args.dst, src.file_name());
-            let source = ObjectRef::new(&src.bucket, &src.key);
-            let result = transfers.download_object(&source, &path, &tracker).await;
-            output::done(bar);
-            let report = result?;
-            if args.json {
-                output::json(&report)?;
+            // With --recursive, the key is a prefix whether or not it ends in `/`.
+            let key = if args.recursive {
+                as_folder(&src.key)
             } else {
-                println!("download: {src} to {}", report.path.display());
+                src.key.clone()
+            };
+            let dst = local_destination(&dst, &args.dst);
+            let (tracker, bar) = output::tracker("download");
+            let result = transfers
+                .download_path(&src.bucket, &key, Destination::At(&dst), &tracker)
+                .await;
+            output::done(bar);
+            match result? {
+                Downloaded::Folder(report) => {
+                    let progress = tracker.finish();
+                    if args.json {
+                        output::json(&json!({ "report": report, "progress": progress }))?;
+                    } else {
+                        println!("{}", output::summary("downloaded", &progress));
+                    }
+                }
+                Downloaded::File(report) if args.json => output::json(&report)?,
+                Downloaded::File(report) => {
+                    println!("download: {src} to {}", report.path.display());
+                }
             }
             Ok(())
         }
@@ -176,7 +164,7 @@ pub async fn run(ctx: &Context, args: CpArgs) -> Result<()> {
                 return usage(format!("`{src}` is a prefix; add --recursive to copy it"));
             }
             let source = ObjectRef::new(&src.bucket, &src.key);
-            let target = ObjectRef::new(&dst.bucket, target_key(&dst, src.file_name()));
+            let target = ObjectRef::new(&dst.bucket, upload_key(&dst.key, src.file_name()));
             let result = transfers
                 .copy_object(&source, &target, options.as_ref(), &tracker)
                 .await;

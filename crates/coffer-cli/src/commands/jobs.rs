@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Result;
 use serde_json::{Value, json};
 
-use crate::agent_api::JobsApi;
+use crate::agent_api::AgentApi;
 use crate::cli::{JobIdArgs, JobsAddArgs, JobsCommand};
 use crate::context::{UsageError, usage};
 use crate::output;
@@ -17,11 +17,8 @@ use crate::output;
 /// Runs a jobs command.
 pub async fn run(cmd: JobsCommand, profile: &str, remote: Option<&str>) -> Result<()> {
     let api = match remote {
-        Some(name) => {
-            let session = coffer_core::session::Session::connect_default()?;
-            JobsApi::Agent(coffer_core::agent::remotes::client(&session, name)?)
-        }
-        None => JobsApi::open().await?,
+        Some(name) => AgentApi::remote(name)?,
+        None => AgentApi::open().await?,
     };
     match cmd {
         JobsCommand::List(flag) => {
@@ -92,7 +89,7 @@ pub async fn run(cmd: JobsCommand, profile: &str, remote: Option<&str>) -> Resul
     }
 }
 
-async fn action(api: &JobsApi, args: &JobIdArgs, verb: &str) -> Result<()> {
+async fn action(api: &AgentApi, args: &JobIdArgs, verb: &str) -> Result<()> {
     let id = resolve(api, &args.id).await?;
     let job = api
         .call("POST", &format!("/api/v1/jobs/{id}/{verb}"), None)
@@ -109,7 +106,7 @@ async fn action(api: &JobsApi, args: &JobIdArgs, verb: &str) -> Result<()> {
     Ok(())
 }
 
-async fn edit(api: &JobsApi, args: &JobIdArgs, change: Value) -> Result<()> {
+async fn edit(api: &AgentApi, args: &JobIdArgs, change: Value) -> Result<()> {
     let id = resolve(api, &args.id).await?;
     let job = api
         .call("PUT", &format!("/api/v1/jobs/{id}"), Some(change))
@@ -123,7 +120,7 @@ async fn edit(api: &JobsApi, args: &JobIdArgs, change: Value) -> Result<()> {
 
 /// Builds a job from the flags: transfers take `--from`/`--to`, any kind `--param
 /// KEY=VALUE` and `--params JSON`.
-async fn add(api: &JobsApi, args: JobsAddArgs, profile: &str) -> Result<()> {
+async fn add(api: &AgentApi, args: JobsAddArgs, profile: &str) -> Result<()> {
     let mut params = match &args.params {
         Some(text) => serde_json::from_str::<Value>(text)
             .map_err(|e| UsageError(format!("--params is not JSON: {e}")))?,
@@ -162,9 +159,9 @@ async fn add(api: &JobsApi, args: JobsAddArgs, profile: &str) -> Result<()> {
         "schedule": schedule,
         "webhook": args.webhook,
     });
-    if args.notify_success {
-        body["notify"] = json!({ "on_failure": true, "on_success": true });
-    }
+    // A job added here notifies when a run fails (whatever its kind's default, which
+    // for transfers is the desktop's batch notice), and on success when asked.
+    body["notify"] = json!({ "on_failure": true, "on_success": args.notify_success });
     let job = api.call("POST", "/api/v1/jobs", Some(body)).await?;
     if job["schedule"].is_null() {
         // Queued at once: follow it like `run`.
@@ -221,7 +218,7 @@ fn transfer_params(kind: &str, from: &str, to: &str, profile: &str) -> Result<Va
 const ID_LEN: usize = 32;
 
 /// A job id from a unique prefix of it (a whole id is taken as it is).
-async fn resolve(api: &JobsApi, given: &str) -> Result<String> {
+async fn resolve(api: &AgentApi, given: &str) -> Result<String> {
     if given.len() == ID_LEN && given.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(given.to_string());
     }
@@ -249,7 +246,7 @@ async fn resolve(api: &JobsApi, given: &str) -> Result<String> {
 /// Waits for the run of `job` to end, with a progress bar on a terminal. With an
 /// agent, Ctrl-C only stops watching; without one, it stops the run (which goes on
 /// from where it stopped at the next start).
-async fn follow(api: &JobsApi, job: &Value, json_out: bool) -> Result<()> {
+async fn follow(api: &AgentApi, job: &Value, json_out: bool) -> Result<()> {
     let id = job["id"].as_str().unwrap_or_default().to_string();
     let bar = (!json_out && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(0);

@@ -23,27 +23,37 @@ use crate::context::Context;
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> Result<()> {
-    if cli.remote.is_some() && !matches!(cli.command, Command::Jobs(_)) {
-        return crate::context::usage(
-            "--remote works with `jobs` commands for now; browse and transfer on a remote \
-             agent from the desktop app or a browser",
-        );
+    let remote = cli.remote.as_deref();
+    if let Some(name) = remote
+        && matches!(
+            cli.command,
+            Command::Serve(_)
+                | Command::Agent(_)
+                | Command::Remote(_)
+                | Command::Completions(_)
+                | Command::Man
+        )
+    {
+        return crate::context::usage(format!(
+            "--remote {name}: this command runs on this machine only"
+        ));
     }
+    let ctx = || Context::open(&cli.profile, remote);
     match cli.command {
-        Command::Profile(cmd) => profile::run(cmd).await,
-        Command::Ls(args) => ls::run(&Context::open(&cli.profile)?, args).await,
-        Command::Mb(args) => bucket::make(&Context::open(&cli.profile)?, args).await,
-        Command::Rb(args) => bucket::remove(&Context::open(&cli.profile)?, args).await,
-        Command::Cp(args) => cp::run(&Context::open(&cli.profile)?, args).await,
-        Command::Mv(args) => mv::run(&Context::open(&cli.profile)?, args).await,
-        Command::Rm(args) => rm::run(&Context::open(&cli.profile)?, args).await,
-        Command::Stat(args) => stat::run(&Context::open(&cli.profile)?, args).await,
-        Command::Presign(args) => presign::run(&Context::open(&cli.profile)?, args).await,
-        Command::Region(args) => region::run(&Context::open(&cli.profile)?, args).await,
-        Command::Transfers(cmd) => transfers::run(&Context::open(&cli.profile)?, cmd).await,
+        Command::Profile(cmd) => profile::run(cmd, remote).await,
+        Command::Ls(args) => ls::run(&ctx().await?, args).await,
+        Command::Mb(args) => bucket::make(&ctx().await?, args).await,
+        Command::Rb(args) => bucket::remove(&ctx().await?, args).await,
+        Command::Cp(args) => cp::run(&ctx().await?, args).await,
+        Command::Mv(args) => mv::run(&ctx().await?, args).await,
+        Command::Rm(args) => rm::run(&ctx().await?, args).await,
+        Command::Stat(args) => stat::run(&ctx().await?, args).await,
+        Command::Presign(args) => presign::run(&ctx().await?, args).await,
+        Command::Region(args) => region::run(&ctx().await?, args).await,
+        Command::Transfers(cmd) => transfers::run(&ctx().await?, cmd).await,
         Command::Serve(args) => serve::run(args).await,
         Command::Agent(args) => agent::run(args).await,
-        Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, cli.remote.as_deref()).await,
+        Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, remote).await,
         Command::Remote(cmd) => remote::run(cmd).await,
         Command::Completions(args) => completions::completions(args.shell),
         Command::Man => completions::man(),

@@ -6,7 +6,9 @@ use coffer_core::store::ObjectRef;
 use coffer_core::uri::Location;
 use serde_json::json;
 
-use super::cp::{target_key, target_path};
+use coffer_core::transfer::{Destination, Downloaded, Uploaded, upload_key};
+
+use super::cp::local_destination;
 use crate::cli::MvArgs;
 use crate::context::{Context, UsageError, usage};
 use crate::output;
@@ -36,7 +38,7 @@ pub async fn run(ctx: &Context, args: MvArgs) -> Result<()> {
                     return Ok(json!({ "report": report }));
                 }
                 let source = ObjectRef::new(&src.bucket, &src.key);
-                let target = ObjectRef::new(&dst.bucket, target_key(&dst, src.file_name()));
+                let target = ObjectRef::new(&dst.bucket, upload_key(&dst.key, src.file_name()));
                 let size = transfers.move_object(&source, &target, &tracker).await?;
                 Ok(json!({ "source": source, "target": target, "size": size }))
             }
@@ -47,14 +49,12 @@ pub async fn run(ctx: &Context, args: MvArgs) -> Result<()> {
                          then delete the folder yourself",
                     );
                 }
-                let name = src
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let target = ObjectRef::new(&dst.bucket, target_key(&dst, &name));
-                let report = transfers
-                    .upload_file(&src, &target, &Default::default(), &tracker)
-                    .await?;
+                let Uploaded::File(report) = transfers
+                    .upload_path(&src, &dst.bucket, &dst.key, &Default::default(), &tracker)
+                    .await?
+                else {
+                    return usage("moving a local folder is not supported");
+                };
                 std::fs::remove_file(&src).map_err(|e| {
                     coffer_core::Error::io("uploaded, but cannot delete", src.clone(), e)
                 })?;
@@ -64,9 +64,14 @@ pub async fn run(ctx: &Context, args: MvArgs) -> Result<()> {
                 if src.is_prefix() {
                     return usage("moving a prefix to local files is not supported; use `coffer cp --recursive` then `coffer rm --recursive`");
                 }
-                let path = target_path(&dst, &args.dst, src.file_name());
+                let dst = local_destination(&dst, &args.dst);
                 let source = ObjectRef::new(&src.bucket, &src.key);
-                let report = transfers.download_object(&source, &path, &tracker).await?;
+                let Downloaded::File(report) = transfers
+                    .download_path(&src.bucket, &src.key, Destination::At(&dst), &tracker)
+                    .await?
+                else {
+                    return usage("moving a prefix to local files is not supported");
+                };
                 transfers.delete_object(&source).await?;
                 Ok(serde_json::to_value(report)?)
             }

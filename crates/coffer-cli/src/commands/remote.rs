@@ -62,12 +62,9 @@ async fn add(session: &Session, args: RemoteAddArgs) -> Result<()> {
     )
     .await
     .map_err(|e| match e {
-        // A wrong name, URL or fingerprint is a usage error; the agent's refusals are not.
-        coffer_core::Error::InvalidInput { ref what, .. }
-            if what != "agent token" && what != "remote agent" =>
-        {
-            crate::context::UsageError(e.to_string()).into()
-        }
+        // A wrong name, URL, token or fingerprint is a usage error; the agent's
+        // refusals are not.
+        coffer_core::Error::InvalidInput { .. } => crate::context::UsageError(e.to_string()).into(),
         e => anyhow::Error::from(e),
     })?;
     if args.json {

@@ -133,6 +133,15 @@ pub async fn own(args: Owner) -> Result<()> {
     )?;
     let host = ApiHost::start(state, config, None).await?;
     host.set_headless();
+    // With no window, this process tells of its jobs' ends itself: webhooks always,
+    // desktop notifications when the user's session bus is there.
+    let notifier = coffer_jobs::desktop_notify::session_bus().then(|| {
+        std::sync::Arc::new(OwnerAlerts {
+            state: host.state().clone(),
+        }) as std::sync::Arc<dyn coffer_jobs::Notifier>
+    });
+    host.state().set_notifies(notifier.is_some());
+    let _alerts = coffer_jobs::alerts::spawn(host.state().engine(), notifier);
     match host.listen_socket(args.role).await {
         Ok(socket) => eprintln!(
             "coffer: {} owns {}; other coffer commands attach on {}",
@@ -168,4 +177,25 @@ pub async fn own(args: Owner) -> Result<()> {
         eprintln!("coffer: requests still running after {GRACE:?}; exiting");
     }
     Ok(())
+}
+
+/// The jobs' desktop notifications of a headless owner, off the async threads, unless
+/// notifications are off in Settings (the desktop's switch, kept in the data dir).
+struct OwnerAlerts {
+    state: ApiState,
+}
+
+impl coffer_jobs::Notifier for OwnerAlerts {
+    fn notify(&self, title: &str, body: &str) {
+        if !coffer_api::settings::stored::ui_settings(&self.state).notifications {
+            return;
+        }
+        let (title, body) = (title.to_string(), body.to_string());
+        std::thread::spawn(move || {
+            use coffer_jobs::desktop_notify::{TIMEOUT, show};
+            if let Err(e) = show("Coffer", &title, &body, TIMEOUT) {
+                tracing::warn!("{e}");
+            }
+        });
+    }
 }

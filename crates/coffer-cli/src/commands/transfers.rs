@@ -10,9 +10,7 @@ use crate::output;
 
 /// Lists or cleans up resumable uploads.
 pub async fn run(ctx: &Context, cmd: TransfersCommand) -> Result<()> {
-    let transfers = ctx
-        .session
-        .transfers(&ctx.profile, TransferConfig::default())?;
+    let transfers = ctx.engine(TransferConfig::default())?;
     match cmd {
         TransfersCommand::List(flag) => {
             let list = transfers.list_transfers()?;
