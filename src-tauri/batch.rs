@@ -213,6 +213,7 @@ mod tests {
                 notify: NotifyPolicy::default(),
                 webhook: None,
                 created: Utc::now(),
+                oneoff: false,
             },
             status,
             can_pause: true,

@@ -8,11 +8,14 @@
 //! - [`tray`], [`notify`], [`watch`]: the tray menu, desktop notifications, and the
 //!   task that keeps both in step with the transfer queue.
 //! - [`window`]: closing the window while transfers run hides it to the tray.
+//! - [`remote_files`]: while the window shows a remote agent, transfers of this
+//!   computer's files run here, against the agent's profile.
 
 pub mod batch;
 pub mod commands;
 pub mod core;
 pub mod notify;
+pub mod remote_files;
 pub mod tray;
 pub mod watch;
 pub mod window;

@@ -1,12 +1,12 @@
 //! Desktop notifications. [`Notifier`] is the seam; [`DesktopNotifier`] sends
 //! through notify-rust off the calling thread with a timeout, because notify-rust
-//! can block for good when a notification daemon never answers.
+//! can block for good when a notification daemon never answers (the sending itself is
+//! `coffer_jobs::desktop_notify`, which the headless agent uses too).
 
-use std::sync::mpsc;
 use std::time::Duration;
 
 /// How long a notification may take before it is given up.
-pub const TIMEOUT: Duration = Duration::from_secs(5);
+pub const TIMEOUT: Duration = coffer_jobs::desktop_notify::TIMEOUT;
 
 /// Why a notification was not shown.
 #[derive(Debug, thiserror::Error)]
@@ -49,26 +49,10 @@ impl Default for DesktopNotifier {
 
 impl Notifier for DesktopNotifier {
     fn notify(&self, title: &str, body: &str) -> Result<(), NotifyError> {
-        let (tx, rx) = mpsc::channel();
-        let (app, title, body) = (self.app_name.clone(), title.to_string(), body.to_string());
-        std::thread::Builder::new()
-            .name("notify".into())
-            .spawn(move || {
-                let shown = notify_rust::Notification::new()
-                    .appname(&app)
-                    .summary(&title)
-                    .body(&body)
-                    .show()
-                    .map(drop)
-                    .map_err(|e| e.to_string());
-                let _ = tx.send(shown);
-            })
-            .map_err(|e| NotifyError::Failed(e.to_string()))?;
-        match rx.recv_timeout(self.timeout) {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(NotifyError::Failed(e)),
-            // The thread is left behind; it ends when the daemon answers or the app quits.
-            Err(_) => Err(NotifyError::Timeout(self.timeout)),
-        }
+        use coffer_jobs::desktop_notify::{ShowError, show};
+        show(&self.app_name, title, body, self.timeout).map_err(|e| match e {
+            ShowError::Failed(why) => NotifyError::Failed(why),
+            ShowError::Timeout(t) => NotifyError::Timeout(t),
+        })
     }
 }

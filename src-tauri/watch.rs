@@ -40,10 +40,13 @@ pub async fn agent_jobs(client: &coffer_core::agent::Client) -> Option<Vec<coffe
 
 /// The tray and the notifications of an agent's window: the agent's job list, read
 /// every second. A batch of transfers that ends is told as in this process; another
-/// job whose run ended is told by its own settings (the engine's wording).
+/// job whose run ended is told by its own settings (the engine's wording), unless the
+/// agent tells of it itself (its hello says so).
 fn spawn_agent(app: AppHandle, client: coffer_core::agent::Client) {
     let notifier: Arc<dyn Notifier> = Arc::new(DesktopNotifier::default());
     tauri::async_runtime::spawn(async move {
+        // An agent with the session bus tells of its jobs itself; told twice is noise.
+        let agent_notifies = client.hello().await.is_some_and(|h| h.notifies);
         let mut batch = BatchWatcher::default();
         let mut runs = EndedRuns::default();
         loop {
@@ -56,7 +59,10 @@ fn spawn_agent(app: AppHandle, client: coffer_core::agent::Client) {
                     .map(|o| o.message())
                     .into_iter()
                     .collect();
-                messages.extend(runs.ended(&jobs));
+                let ended = runs.ended(&jobs);
+                if !agent_notifies {
+                    messages.extend(ended);
+                }
                 for (title, body) in messages {
                     notify_in_background(&notifier, title, body);
                 }
@@ -118,6 +124,7 @@ fn spawn_local(app: AppHandle, host: Arc<ApiHost>) {
             notifier: notifier.clone(),
         });
         let _alerts = coffer_jobs::alerts::spawn(state.engine(), Some(alerts));
+        state.set_notifies(true);
         watch(state, on_status, notifier).await;
     });
 }
@@ -219,6 +226,7 @@ mod tests {
                 notify: NotifyPolicy::default(),
                 webhook: None,
                 created: Utc::now(),
+                oneoff: false,
             },
             status,
             can_pause: true,

@@ -342,8 +342,91 @@ fn the_window_switches_to_a_remote_agent_over_pinned_tls() {
     assert_eq!(buckets(&f), vec!["far-bucket".to_string()]);
     let jobs = api(&f.window, "GET", "/api/v1/jobs", Value::Null, Value::Null).expect("jobs");
     assert_eq!(jobs, json!([]));
+
+    // A file of this computer dropped on the remote agent's bucket: the job runs here,
+    // against the agent's profile, and shows as the agent's.
+    let dropped = f._dir.path().join("dropped é+%.bin");
+    let bytes: Vec<u8> = (0..6 * 1024 * 1024 + 7)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    std::fs::write(&dropped, &bytes).expect("write");
+    let job = api(
+        &f.window,
+        "POST",
+        "/api/v1/jobs",
+        Value::Null,
+        json!({ "kind": "upload", "params": { "profile": "local", "bucket": "far-bucket", "key": "in/dropped é+%.bin", "path": dropped } }),
+    )
+    .expect("upload job");
+    assert_eq!(
+        job["params"]["profile"], "local",
+        "shown as the agent's: {job}"
+    );
+    let id = job["id"].as_str().expect("id").to_string();
+    let wait_done = |id: &str| {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let jobs =
+                api(&f.window, "GET", "/api/v1/jobs", Value::Null, Value::Null).expect("jobs");
+            let job = jobs
+                .as_array()
+                .and_then(|a| a.iter().find(|j| j["id"] == id).cloned())
+                .expect("listed with the agent's jobs");
+            assert_ne!(job["state"], "failed", "{job}");
+            if job["state"] == "done" {
+                return job;
+            }
+            assert!(Instant::now() < deadline, "not done: {job}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let done = wait_done(&id);
+    assert_eq!(done["params"]["profile"], "local");
+    let one = api(
+        &f.window,
+        "GET",
+        &format!("/api/v1/jobs/{id}"),
+        Value::Null,
+        Value::Null,
+    )
+    .expect("one job, answered here");
+    assert_eq!(one["id"], id.as_str());
+    let stored = runtime.block_on(async {
+        let (_, store) = far.state().store("local").expect("store");
+        coffer_core::store::StoreExt::get_bytes(&*store, "far-bucket", "in/dropped é+%.bin")
+            .await
+            .expect("the object is on the remote agent")
+    });
+    assert!(stored == bytes, "identical on the agent");
+    // And back down into a folder of this computer.
+    let into = f._dir.path().join("from-far");
+    std::fs::create_dir_all(&into).expect("mkdir");
+    let job = api(
+        &f.window,
+        "POST",
+        "/api/v1/jobs",
+        Value::Null,
+        json!({ "kind": "download", "params": { "profile": "local", "bucket": "far-bucket", "key": "in/dropped é+%.bin", "path": into } }),
+    )
+    .expect("download job");
+    wait_done(job["id"].as_str().expect("id"));
+    assert!(std::fs::read(into.join("dropped é+%.bin")).expect("downloaded") == bytes);
+    // The remote agent itself never saw a job: they ran here.
+    let far_jobs = far.state().engine().list();
+    assert!(far_jobs.is_empty(), "{far_jobs:?}");
+
     invoke(&f.window, "agent_use", json!({ "name": null })).expect("back");
     assert!(buckets(&f).contains(&"samples".to_string()));
+    // Here, the same jobs carry their full profile name.
+    let here = api(
+        &f.window,
+        "GET",
+        &format!("/api/v1/jobs/{id}"),
+        Value::Null,
+        Value::Null,
+    )
+    .expect("here");
+    assert_eq!(here["params"]["profile"], "remote/far/local");
     invoke(&f.window, "agent_remove", json!({ "name": "far" })).expect("removed");
     let listed = invoke(&f.window, "agents_list", json!({})).expect("list");
     assert_eq!(listed["remotes"], json!([]));

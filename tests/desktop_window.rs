@@ -57,7 +57,11 @@ impl Driver {
             driver,
             base: format!("http://127.0.0.1:{port}"),
             session: String::new(),
-            client: reqwest::Client::new(),
+            // A WebDriver call that never answers fails the test instead of hanging it.
+            client: reqwest::Client::builder()
+                .timeout(Duration::from_secs(90))
+                .build()
+                .expect("client"),
             runtime: tokio::runtime::Runtime::new().expect("runtime"),
         };
         let caps = json!({ "capabilities": { "alwaysMatch": {

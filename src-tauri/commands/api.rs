@@ -46,7 +46,7 @@ pub struct BytesRequest {
     pub range_end: Option<u64>,
 }
 
-fn error(code: &str, message: impl Into<String>) -> ErrorBody {
+pub(crate) fn error(code: &str, message: impl Into<String>) -> ErrorBody {
     ErrorBody {
         code: code.into(),
         message: message.into(),
@@ -68,15 +68,22 @@ fn uri(path: &str, query: Option<&BTreeMap<String, String>>) -> Result<String, E
     Ok(format!("{path}?{}", q.finish()))
 }
 
-/// Sends one request through the embedded router, or to the agent this app is the
-/// window of.
-async fn call(
-    desktop: &Desktop,
-    request: Request<Body>,
-) -> Result<(StatusCode, String, bytes::Bytes), ErrorBody> {
-    if let Some((_, remote)) = desktop.remote() {
-        return call_agent(&remote, request).await;
+/// An answer: status, content type, body.
+pub type Answer = (StatusCode, String, bytes::Bytes);
+
+/// Sends one request to the agent the window shows: a remote one
+/// ([`crate::remote_files`] keeps transfers of this computer's files here), or this
+/// computer.
+async fn call(desktop: &Desktop, request: Request<Body>) -> Result<Answer, ErrorBody> {
+    if let Some((name, remote)) = desktop.remote() {
+        return crate::remote_files::call(desktop, &name, &remote, request).await;
     }
+    call_here(desktop, request).await
+}
+
+/// Sends one request to this computer: the embedded router, or the local agent this
+/// app is the window of.
+pub async fn call_here(desktop: &Desktop, request: Request<Body>) -> Result<Answer, ErrorBody> {
     let host = match &desktop.backend {
         crate::Backend::Local(host) => host,
         crate::Backend::Agent(client) => return call_agent(client, request).await,
@@ -109,11 +116,11 @@ async fn call(
     Ok((status, content_type, body))
 }
 
-/// Sends one request to the agent over its socket.
-async fn call_agent(
+/// Sends one request to an agent (over its socket, or a remote one over TLS).
+pub async fn call_agent(
     client: &coffer_core::agent::Client,
     request: Request<Body>,
-) -> Result<(StatusCode, String, bytes::Bytes), ErrorBody> {
+) -> Result<Answer, ErrorBody> {
     let (parts, body) = request.into_parts();
     let body = body
         .collect()

@@ -1,6 +1,7 @@
 //! Live events for the window, over a `tauri::ipc::Channel`: the job engine's events
-//! and the one-off transfers', in one envelope (`{stream, data}`), from this process
-//! or from the agent this app is the window of (its SSE stream, read over the socket).
+//! (one-off transfers are one-off jobs, so theirs too), in an envelope
+//! (`{stream: "job", data}`), from this process or from the agent this app is the
+//! window of (its SSE stream, read over the socket).
 
 use coffer_api::ApiState;
 use futures::StreamExt;
@@ -10,28 +11,52 @@ use tauri::ipc::Channel;
 
 use crate::{Backend, Desktop};
 
-/// Sends every job and transfer event to `on_event` until the window goes away (the
+/// Sends every job event to `on_event` until the window goes away (the
 /// channel refuses a message) or the app stops.
 #[tauri::command]
 pub async fn api_events(desktop: State<'_, Desktop>, on_event: Channel<Value>) -> Result<(), ()> {
-    if let Some((_, remote)) = desktop.remote() {
-        forward_agent(remote, on_event);
+    if let Some((name, remote)) = desktop.remote() {
+        forward_agent(remote, on_event.clone(), None);
+        // This computer's transfers against that agent, shown as the agent's.
+        match &desktop.backend {
+            Backend::Local(host) => forward_as(host.state().clone(), on_event, Some(name)).await,
+            Backend::Agent(client) => forward_agent(client.clone(), on_event, Some(name)),
+        }
         return Ok(());
     }
     match &desktop.backend {
         Backend::Local(host) => forward(host.state().clone(), on_event).await,
-        Backend::Agent(client) => forward_agent(client.clone(), on_event),
+        Backend::Agent(client) => forward_agent(client.clone(), on_event, None),
     }
     Ok(())
+}
+
+/// The event to pass on: every one with no `only`; with `only: Some(agent)`, the
+/// events of this computer's jobs against that agent, shown as the agent's.
+fn pass(mut event: Value, only: Option<&str>) -> Option<Value> {
+    match only {
+        None => Some(event),
+        Some(agent) => {
+            crate::remote_files::as_agents(&mut event["data"]["job"], agent).then_some(event)
+        }
+    }
 }
 
 /// Subscribes to the events of `state` now, and forwards them to `channel` from a
 /// task of their own.
 pub async fn forward(state: ApiState, channel: Channel<Value>) {
+    forward_as(state, channel, None).await;
+}
+
+/// [`forward`], passing only what [`pass`] lets through.
+async fn forward_as(state: ApiState, channel: Channel<Value>, only: Option<String>) {
     let mut events = Box::pin(coffer_api::events::stream(&state));
     tauri::async_runtime::spawn(async move {
         while let Some(event) = events.next().await {
-            let Ok(value) = serde_json::to_value(&event) else {
+            let Some(value) = serde_json::to_value(&event)
+                .ok()
+                .and_then(|v| pass(v, only.as_deref()))
+            else {
                 continue;
             };
             if channel.send(value).is_err() {
@@ -41,8 +66,13 @@ pub async fn forward(state: ApiState, channel: Channel<Value>) {
     });
 }
 
-/// Reads the agent's SSE stream and forwards each event as `{stream, data}`.
-fn forward_agent(client: coffer_core::agent::Client, channel: Channel<Value>) {
+/// Reads the agent's SSE stream and forwards each event as `{stream, data}` (only
+/// what [`pass`] lets through).
+fn forward_agent(
+    client: coffer_core::agent::Client,
+    channel: Channel<Value>,
+    only: Option<String>,
+) {
     tauri::async_runtime::spawn(async move {
         let Ok(request) = http::Request::get("/api/v1/events")
             .body(http_body_util::Full::new(bytes::Bytes::new()))
@@ -66,10 +96,11 @@ fn forward_agent(client: coffer_core::agent::Client, channel: Channel<Value>) {
                 let Ok(data) = serde_json::from_str::<Value>(&data) else {
                     continue;
                 };
-                if channel
-                    .send(serde_json::json!({ "stream": name, "data": data }))
-                    .is_err()
-                {
+                let event = serde_json::json!({ "stream": name, "data": data });
+                let Some(event) = pass(event, only.as_deref()) else {
+                    continue;
+                };
+                if channel.send(event).is_err() {
                     return;
                 }
             }
@@ -118,7 +149,20 @@ impl Sse {
 
 #[cfg(test)]
 mod tests {
-    use super::Sse;
+    use super::{Sse, pass};
+
+    #[test]
+    fn a_remote_window_gets_only_this_computers_jobs_against_that_agent() {
+        let event = |profile: &str| {
+            serde_json::json!({ "stream": "job", "data": { "kind": "done",
+                "job": { "id": "x", "params": { "profile": profile } } } })
+        };
+        let passed = pass(event("remote/nas/work"), Some("nas")).expect("passed");
+        assert_eq!(passed["data"]["job"]["params"]["profile"], "work");
+        assert!(pass(event("work"), Some("nas")).is_none());
+        assert!(pass(event("remote/other/work"), Some("nas")).is_none());
+        assert_eq!(pass(event("work"), None), Some(event("work")));
+    }
 
     #[test]
     fn sse_frames_split_anywhere() {
