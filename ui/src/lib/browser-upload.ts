@@ -1,11 +1,13 @@
 // Browser uploads: each file is `PUT .../object?key=K` with the raw body, over
-// XMLHttpRequest for upload progress (fetch has none).
+// XMLHttpRequest for upload progress (fetch has none). The server runs each as a
+// one-off job whose id is the local row's (`x-coffer-job-id`): other tabs see it as a
+// job, and this tab knows those job events are its own row's.
 
 import { authHeaders, apiUrl, errorFromText } from './transport-http';
 import { toApiError } from './errors';
 import { requireToken } from './auth';
 import { bucketPath, uploadKey } from './paths';
-import type { LocalTask, TaskContext } from './local-runner';
+import { isJobId, type LocalTask, type TaskContext } from './local-runner';
 
 /** A file to upload and its path relative to what was dropped or picked. */
 export interface PickedFile {
@@ -13,6 +15,9 @@ export interface PickedFile {
   /** `name`, or `folder/sub/name` for a file inside a dropped or picked folder. */
   relativePath: string;
 }
+
+/** The header that names the server's one-off job of an upload (the row's id). */
+export const JOB_ID_HEADER = 'x-coffer-job-id';
 
 export interface UploadTarget {
   profile: string;
@@ -33,6 +38,7 @@ function put(url: string, file: File, ctx: TaskContext): Promise<void> {
     xhr.open('PUT', url);
     for (const [k, v] of Object.entries(headers)) xhr.setRequestHeader(k, v);
     xhr.setRequestHeader('Content-Type', file.type || 'application/octet-stream');
+    if (isJobId(ctx.id)) xhr.setRequestHeader(JOB_ID_HEADER, ctx.id);
     xhr.upload.onprogress = (e) => ctx.progress(e.loaded, e.lengthComputable ? e.total : undefined);
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {

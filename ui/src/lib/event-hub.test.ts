@@ -3,7 +3,7 @@ import { EventHub } from './event-hub';
 import type { EventHandlers } from './transport';
 import type { ApiEvent } from './types';
 
-const event = { stream: 'transfer', data: { kind: 'done', id: 't', profile: 'p', bucket: 'b', key: 'k', progress: null, error: null } } as ApiEvent;
+const event = { stream: 'job', data: { kind: 'done', job: { id: 'j1', kind: 'upload', oneoff: true, state: 'done' } } } as ApiEvent;
 
 function hub() {
   const state = { opened: 0, closed: 0, handlers: null as EventHandlers | null };

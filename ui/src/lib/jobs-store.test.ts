@@ -304,6 +304,32 @@ describe.each(['http', 'tauri'] as const)('Jobs over %s', (kind) => {
     off();
   });
 
+  it('asks no history of a one-off transfer, and takes a 404 for none', async () => {
+    const { h, jobs } = await setup(kind, (r) => {
+      if (r.path === '/api/v1/jobs') return [job('o', { kind: 'upload', oneoff: true, state: 'running', can_pause: false }), job('gone')];
+      if (r.path === '/api/v1/jobs/gone/history') return new ApiError('not_found', 'No job gone.', 404);
+      return [];
+    });
+    const off = await connected(h);
+    jobs.start();
+    await tick(5);
+    expect(jobs.jobs.get('o')?.oneoff).toBe(true);
+    jobs.select('o');
+    await tick(5);
+    await h.emit({ kind: 'done', job: job('o', { kind: 'upload', oneoff: true, state: 'done' }) });
+    await tick(5);
+    expect(jobs.history).toEqual([]);
+    expect(jobs.historyError).toBeNull();
+    expect(jobs.historyLoading).toBe(false);
+    jobs.select('gone');
+    await tick(5);
+    expect(jobs.history).toEqual([]);
+    expect(jobs.historyError).toBeNull();
+    expect(calls(h).filter((c) => c.includes('/history'))).toEqual(['GET /api/v1/jobs/gone/history']);
+    jobs.stop();
+    off();
+  });
+
   it('shows why the list cannot load', async () => {
     const { h, jobs } = await setup(kind, (r) =>
       r.path === '/api/v1/jobs' ? new ApiError('internal', 'The job store is unavailable.', 500) : [],

@@ -2,10 +2,16 @@
 // history, kept live by job events, and the calls of its buttons.
 
 import type { CofferApi, JobAction } from './api';
-import { describeError } from './errors';
-import { applyJobEvent, mergeList, noJobs, orderedJobs, removeJob, upsertJob, type JobMap } from './jobs';
+import { describeError, toApiError } from './errors';
+import { applyJobEvent, hasHistory, mergeList, noJobs, orderedJobs, removeJob, upsertJob, type JobMap } from './jobs';
 import { toasts } from './toasts.svelte';
 import type { ApiEvent, Job, JobChange, JobEvent, RunRecord } from './types';
+
+/** A 404 (HTTP) or `not_found` (the desktop's IPC has no status). */
+function isNotFound(e: unknown): boolean {
+  const error = toApiError(e);
+  return error.status === 404 || error.code === 'not_found';
+}
 
 /** Events after which the selected job's history has a new or finished run. */
 const RUN_EVENTS = new Set<JobEvent['kind']>(['started', 'done', 'failed', 'paused', 'canceled']);
@@ -96,7 +102,6 @@ export class Jobs {
   }
 
   private onEvent(e: ApiEvent): void {
-    if (e.stream !== 'job') return;
     const ev = e.data;
     const id = ev.job.id;
     this.seen.set(id, (this.seen.get(id) ?? 0) + 1);
@@ -120,8 +125,17 @@ export class Jobs {
     else this.historyCall++;
   }
 
+  /** Loads a job's runs; none for a one-off transfer (it keeps no history). A job the
+   * server no longer knows (404: removed meanwhile, its event on the way) has none. */
   async loadHistory(id: string): Promise<void> {
     const call = ++this.historyCall;
+    const job = this.jobs.get(id);
+    if (job && !hasHistory(job)) {
+      this.history = [];
+      this.historyError = null;
+      this.historyLoading = false;
+      return;
+    }
     this.historyLoading = true;
     try {
       const runs = await this.api.jobHistory(id);
@@ -129,7 +143,14 @@ export class Jobs {
       this.history = runs;
       this.historyError = null;
     } catch (e) {
-      if (call === this.historyCall && id === this.selected) this.historyError = describeError(e);
+      if (call === this.historyCall && id === this.selected) {
+        if (isNotFound(e)) {
+          this.history = [];
+          this.historyError = null;
+        } else {
+          this.historyError = describeError(e);
+        }
+      }
     } finally {
       if (call === this.historyCall) this.historyLoading = false;
     }

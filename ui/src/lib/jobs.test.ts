@@ -5,6 +5,8 @@ import {
   errorField,
   filterByKind,
   formatDuration,
+  hasHistory,
+  isEditable,
   jobActions,
   jobPercent,
   jobsFromList,
@@ -216,6 +218,29 @@ describe('jobActions', () => {
   it('offers no pause to a job that cannot pause', () => {
     expect(on('running', false)).toEqual(['cancel']);
     expect(on('queued', false)).toEqual(['cancel']);
+  });
+
+  it('offers a one-off transfer only cancel while active and remove once ended', () => {
+    const oneoff = (state: JobState) =>
+      Object.entries(jobActions(job('o', { kind: 'upload', oneoff: true, can_pause: false, state })))
+        .filter(([, v]) => v)
+        .map(([k]) => k)
+        .sort();
+    expect(oneoff('queued')).toEqual(['cancel']);
+    expect(oneoff('running')).toEqual(['cancel']);
+    expect(oneoff('done')).toEqual(['remove']);
+    expect(oneoff('failed')).toEqual(['remove']);
+    expect(oneoff('canceled')).toEqual(['remove']);
+    // Even if the server said it could pause.
+    expect(jobActions(job('o', { oneoff: true, state: 'running', can_pause: true })).pause).toBe(false);
+  });
+
+  it('lets a one-off transfer be neither edited nor asked for its history', () => {
+    const o = job('o', { kind: 'upload', oneoff: true });
+    expect(isEditable(o)).toBe(false);
+    expect(hasHistory(o)).toBe(false);
+    expect(isEditable(job('a'))).toBe(true);
+    expect(hasHistory(job('a', { oneoff: false }))).toBe(true);
   });
 });
 

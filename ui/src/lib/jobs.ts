@@ -182,9 +182,21 @@ export type JobButton = JobAction | 'remove';
 export type JobActions = Record<JobButton, boolean>;
 
 /** Which buttons a job offers in its state. The enabled switch and the schedule can
- * always change; a queued or running job cannot be removed. */
+ * always change (see `isEditable`); a queued or running job cannot be removed. A
+ * one-off transfer (`oneoff`) can only be canceled while active and removed once it
+ * ended: its client drives it, so nothing here runs it again. */
 export function jobActions(job: Job): JobActions {
   const s = job.state;
+  if (job.oneoff) {
+    return {
+      run: false,
+      pause: false,
+      resume: false,
+      cancel: s === 'queued' || s === 'running',
+      retry: false,
+      remove: s === 'done' || s === 'failed' || s === 'canceled',
+    };
+  }
   return {
     run: s === 'idle' || s === 'done' || s === 'failed' || s === 'canceled',
     pause: (s === 'queued' || s === 'running') && job.can_pause,
@@ -193,6 +205,17 @@ export function jobActions(job: Job): JobActions {
     retry: s === 'failed' || s === 'canceled',
     remove: s !== 'queued' && s !== 'running',
   };
+}
+
+/** Whether the schedule and the enabled switch of a job can change: not a one-off
+ * transfer's (the server refuses edits of those). */
+export function isEditable(job: Job): boolean {
+  return !job.oneoff;
+}
+
+/** Whether a job keeps a history of runs to ask for: a one-off transfer keeps none. */
+export function hasHistory(job: Job): boolean {
+  return !job.oneoff;
 }
 
 export const BUTTONS: readonly [JobButton, string][] = [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LocalRunner, type LocalTask, type TaskContext } from './local-runner';
+import { LocalRunner, isJobId, newLocalId, type LocalTask, type TaskContext } from './local-runner';
 import { emptyQueue, type Queue } from './queue';
 
 function harness(concurrency = 2) {
@@ -83,5 +83,40 @@ describe('LocalRunner', () => {
     expect(rows()[0].state).toBe('canceled');
     runner.forget(ids[0]);
     expect(rows()).toEqual([]);
+  });
+});
+
+describe('row ids', () => {
+  it('are valid job ids (the server’s one-off job of an upload takes the row’s id)', () => {
+    expect(isJobId('a')).toBe(true);
+    expect(isJobId('A-z_0-9')).toBe(true);
+    expect(isJobId('x'.repeat(64))).toBe(true);
+    expect(isJobId('x'.repeat(65))).toBe(false);
+    expect(isJobId('')).toBe(false);
+    expect(isJobId('a.b')).toBe(false);
+    expect(isJobId('a/b')).toBe(false);
+    const ids = new Set<string>();
+    for (const at of [0, Date.now(), 8.64e15]) {
+      for (let i = 0; i < 100; i++) {
+        const id = newLocalId(at);
+        expect(isJobId(id), id).toBe(true);
+        expect(id.length).toBeLessThanOrEqual(40);
+        ids.add(id);
+      }
+    }
+    expect(ids.size).toBe(300);
+  });
+
+  it('are given to the task, each its own', async () => {
+    const { runner } = harness();
+    const seen: string[] = [];
+    const ids = runner.add([
+      task('a', async (ctx) => void seen.push(ctx.id)),
+      task('b', async (ctx) => void seen.push(ctx.id)),
+    ]);
+    await tick();
+    expect(seen).toEqual(ids);
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) expect(isJobId(id)).toBe(true);
   });
 });

@@ -1,12 +1,16 @@
 // Transfers the browser runs itself (uploads with XHR, downloads with fetch), a few
 // at a time, reported as `local` rows of the queue. Pause aborts and marks the row
-// paused; resume and retry start it again; cancel aborts for good.
+// paused; resume and retry start it again; cancel aborts for good. A row's id is also
+// the id of the server's one-off job for its upload (`x-coffer-job-id`), so it is made
+// to be a valid job id, and unique across tabs.
 
 import { describeError } from './errors';
 import { etaOf, smoothRate, type Direction, type Queue, type QueueRow } from './queue';
 import { patchRow, removeRows, upsertRow } from './queue';
 
 export interface TaskContext {
+  /** The row's id (a valid job id: see `isJobId`). */
+  id: string;
   /** Bytes moved so far (total when it becomes known). */
   progress(done: number, total?: number): void;
   signal: AbortSignal;
@@ -36,6 +40,30 @@ interface Slot {
 
 let counter = 0;
 
+/** What the server takes as a job id (`x-coffer-job-id`): 1 to 64 of A-Z a-z 0-9 _ -. */
+export function isJobId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+}
+
+/** 12 random hex digits (`crypto.getRandomValues` works without a secure context,
+ * unlike `randomUUID`). */
+function randomHex(): string {
+  const bytes = new Uint8Array(6);
+  if (typeof crypto !== 'undefined' && typeof crypto.getRandomValues === 'function') {
+    crypto.getRandomValues(bytes);
+  } else {
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  }
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** A new row id: `local-<time>-<counter>-<random>`, at most 40 characters of the job
+ * id alphabet. The random part keeps two tabs that start uploads in the same
+ * millisecond apart: their rows are one-off jobs of the same server. */
+export function newLocalId(now = Date.now()): string {
+  return `local-${now.toString(36)}-${(++counter).toString(36)}-${randomHex()}`;
+}
+
 export class LocalRunner {
   private slots = new Map<string, Slot>();
   private waiting: string[] = [];
@@ -53,7 +81,7 @@ export class LocalRunner {
     this.update((q) => {
       let next = q;
       tasks.forEach((task, i) => {
-        const id = `local-${++counter}-${now.toString(36)}`;
+        const id = newLocalId(now);
         ids.push(id);
         this.slots.set(id, { task, controller: null, stopReason: null, restartPending: false });
         this.waiting.push(id);
@@ -167,7 +195,7 @@ export class LocalRunner {
       );
     };
     try {
-      await slot.task.run({ progress, signal: controller.signal });
+      await slot.task.run({ id, progress, signal: controller.signal });
       this.update((q) => patchRow(q, id, { state: 'done', bytesDone: Math.max(done, total), bytesTotal: total }));
       slot.task.onDone?.();
     } catch (e) {

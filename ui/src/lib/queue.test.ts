@@ -85,18 +85,9 @@ function local(id: string, patch: Partial<QueueRow> = {}): QueueRow {
   };
 }
 
-const transfer = (kind: 'started' | 'progress' | 'done' | 'failed', key: string, id = 't1', p: Progress | null = null): ApiEvent => ({
-  stream: 'transfer',
-  data: {
-    kind,
-    id,
-    profile: 'p',
-    bucket: 'b',
-    key,
-    progress: p,
-    error: kind === 'failed' ? { code: 'network', message: 'It broke.' } : null,
-  },
-});
+/** A one-off upload the server runs for a client (another tab, say). */
+const oneoff = (id: string, patch: Partial<Job> = {}): Job =>
+  job(id, { oneoff: true, can_pause: false, params: { profile: 'p', bucket: 'b', key: `k/${id}` }, ...patch });
 
 describe('server jobs', () => {
   it('become rows with their progress and the object of their params', () => {
@@ -126,7 +117,7 @@ describe('server jobs', () => {
   });
   it('of other kinds have no row', () => {
     expect(rowOfJob(backup('x'))).toBeNull();
-    // A scheduled transfer is the Jobs page's; the panel shows one-off transfers.
+    // A scheduled transfer is the Jobs page's; the panel shows transfers that run once.
     expect(rowOfJob(job('s', { schedule: { every: '1d' }, state: 'idle' }))).toBeNull();
     let q = applyJobs(emptyQueue, [job('a'), backup('x')]);
     expect([...q.rows.keys()]).toEqual(['a']);
@@ -183,35 +174,57 @@ describe('server jobs', () => {
   });
 });
 
-describe('transfer events', () => {
-  it('of an object a job is still moving add no row (the job events carry its progress)', () => {
-    let q = applyJobs(emptyQueue, [job('a')]);
-    q = applyEvent(q, transfer('progress', 'k/a', 'x', progress(50, 100)));
-    expect(q.rows.size).toBe(1);
-    expect(q.rows.get('a')?.bytesDone).toBe(10);
+describe('one-off jobs', () => {
+  it('become job rows that offer cancel while active and clear once finished, nothing else', () => {
+    let q = applyEvent(emptyQueue, jobEvent('queued', oneoff('o1', { state: 'queued', progress: null })));
+    expect(q.rows.get('o1')).toMatchObject({ source: 'job', oneoff: true, state: 'queued', key: 'k/o1', direction: 'upload' });
+    expect(actionsFor(q.rows.get('o1') as QueueRow)).toEqual({ run: false, pause: false, resume: false, cancel: true, retry: false, clear: false });
+    q = applyEvent(q, jobEvent('progress', oneoff('o1', { progress: progress(30, 60) })));
+    const running = q.rows.get('o1') as QueueRow;
+    expect(running).toMatchObject({ state: 'running', bytesDone: 30, bytesTotal: 60 });
+    expect(actionsFor(running)).toEqual({ run: false, pause: false, resume: false, cancel: true, retry: false, clear: false });
+    for (const state of ['failed', 'canceled', 'done'] as const) {
+      const row = rowOfJob(oneoff('o1', { state, error: state === 'failed' ? { code: 'network', message: 'It broke.' } : null })) as QueueRow;
+      expect(actionsFor(row)).toEqual({ run: false, pause: false, resume: false, cancel: false, retry: false, clear: true });
+    }
+    q = applyEvent(q, jobEvent('failed', oneoff('o1', { state: 'failed', progress: null, error: { code: 'network', message: 'It broke.' } })));
+    expect(q.rows.get('o1')).toMatchObject({ state: 'failed', error: 'It broke.', bytesDone: 30, rate: 0 });
+    q = applyEvent(q, jobEvent('removed', oneoff('o1', { state: 'failed' })));
+    expect(q.rows.size).toBe(0);
   });
-  it('of an object a finished job moved are shown', () => {
-    let q = applyJobs(emptyQueue, [job('a', { state: 'done' })]);
-    q = applyEvent(q, transfer('started', 'k/a', 'x'));
-    expect([...q.rows.keys()].sort()).toEqual(['a', 'transfer-x']);
+  it('come with the job list too, a download as well', () => {
+    const q = applyJobs(emptyQueue, [oneoff('o1'), oneoff('o2', { kind: 'download', state: 'done', params: { profile: 'p', bucket: 'b', key: 'x.bin', path: '/srv/x.bin' } })]);
+    expect(orderedRows(q).map((r) => [r.id, r.direction, r.oneoff, r.state])).toEqual([
+      ['o1', 'upload', true, 'running'],
+      ['o2', 'download', true, 'done'],
+    ]);
   });
-  it('are ignored for this browser’s own uploads, running or finished', () => {
-    let q = upsertRow(emptyQueue, local('mine.txt'));
-    q = applyEvent(q, transfer('started', 'mine.txt'));
-    q = patchRow(q, 'mine.txt', { state: 'done' });
-    q = applyEvent(q, transfer('done', 'mine.txt'));
-    expect(q.rows.size).toBe(1);
-    expect(q.rows.get('mine.txt')?.state).toBe('done');
+  it('ordinary jobs are not one-off', () => {
+    expect(rowOfJob(job('a'))?.oneoff).toBe(false);
+    expect(actionsFor(rowOfJob(job('a', { state: 'failed' })) as QueueRow).retry).toBe(true);
   });
-  it('without an owner become read-only rows', () => {
-    let q = applyEvent(emptyQueue, transfer('started', 'theirs.bin'), 5);
-    q = applyEvent(q, transfer('progress', 'theirs.bin', 't1', progress(30, 60)));
-    expect(q.rows.get('transfer-t1')).toMatchObject({ source: 'transfer', state: 'running', bytesDone: 30, created: 5 });
-    q = applyEvent(q, transfer('failed', 'theirs.bin'));
-    const row = q.rows.get('transfer-t1') as QueueRow;
-    expect(row.state).toBe('failed');
-    expect(row.error).toBe('It broke.');
-    expect(actionsFor(row)).toEqual({ run: false, pause: false, resume: false, cancel: false, retry: false, clear: true });
+  it('with the id of a local row are this browser’s own upload: ignored, running or finished', () => {
+    let q = upsertRow(emptyQueue, local('local-1', { bytesDone: 4 }));
+    q = applyEvent(q, jobEvent('started', oneoff('local-1', { progress: null })));
+    q = applyEvent(q, jobEvent('progress', oneoff('local-1', { progress: progress(9, 10) })));
+    expect(q.rows.get('local-1')).toMatchObject({ source: 'local', state: 'running', bytesDone: 4, bytesTotal: 10 });
+    q = patchRow(q, 'local-1', { state: 'paused' });
+    // The pause aborted the upload: the server says it failed; the row stays paused.
+    q = applyEvent(q, jobEvent('failed', oneoff('local-1', { state: 'failed', error: { code: 'network', message: 'It broke.' } })));
+    expect(q.rows.get('local-1')).toMatchObject({ source: 'local', state: 'paused', error: null });
+    q = applyEvent(q, jobEvent('removed', oneoff('local-1', { state: 'failed' })));
+    expect([...q.rows.keys()]).toEqual(['local-1']);
+    // Neither the job list nor an action's answer replaces it.
+    q = applyJobs(q, [oneoff('local-1', { state: 'done' }), oneoff('o2')]);
+    q = upsertJobs(q, [oneoff('local-1', { state: 'canceled' })]);
+    expect(orderedRows(q).map((r) => [r.id, r.source, r.state])).toEqual([
+      ['local-1', 'local', 'paused'],
+      ['o2', 'job', 'running'],
+    ]);
+  });
+  it('that are scheduled or not transfers have no row, like other jobs', () => {
+    expect(rowOfJob(oneoff('s', { schedule: { every: '1d' } }))).toBeNull();
+    expect(rowOfJob(oneoff('x', { kind: 'backup' }))).toBeNull();
   });
 });
 

@@ -1,15 +1,16 @@
 // The transfer queue model: server upload and download jobs (from GET /api/v1/jobs and
-// job events), transfers the server reports without a job, and uploads this browser
-// runs itself, merged into rows. Jobs of other kinds (backups, say) are not transfers:
-// they have no row here. Pure: every function returns a new Queue.
+// job events), one-off ones among them (another tab's upload, say), and the transfers
+// this browser runs itself, merged into rows. Jobs of other kinds (backups, say) are
+// not transfers: they have no row here. Pure: every function returns a new Queue.
 
-import type { ApiEvent, Job, JobEvent, JobState, Progress, TransferEvent, TransferKind, TransferParams } from './types';
+import type { ApiEvent, Job, JobEvent, JobState, Progress, TransferKind, TransferParams } from './types';
 
 export type Direction = 'upload' | 'download';
 export type RowState = JobState;
-/** Where a row comes from: a server job, this browser, or a server transfer seen only
- * through events (another client's upload, say). */
-export type RowSource = 'job' | 'local' | 'transfer';
+/** Where a row comes from: a server job (one-off ones included), or this browser's
+ * own runner. A browser upload is a one-off job on the server too, with the id of its
+ * local row: the local row stands for it here, and the job's events are ignored. */
+export type RowSource = 'job' | 'local';
 
 export interface QueueRow {
   id: string;
@@ -32,6 +33,9 @@ export interface QueueRow {
   created: number;
   /** Whether it can pause while running (a job's `can_pause`); true when absent. */
   canPause?: boolean;
+  /** A one-off job of the server (its client drives it): it can only be canceled
+   * while active and cleared once finished. */
+  oneoff?: boolean;
 }
 
 export interface Queue {
@@ -65,8 +69,9 @@ export function transferOf(job: Job): (TransferParams & { direction: TransferKin
   return { direction: job.kind, profile, bucket, key, path: typeof path === 'string' ? path : '' };
 }
 
-/** A server upload or download job as a row; null for jobs of other kinds, and for
- * scheduled transfers (the Jobs page shows those; the panel is for one-off ones). */
+/** A server upload or download job as a row (a one-off job too, `oneoff` set); null
+ * for jobs of other kinds, and for scheduled transfers (the Jobs page shows those; the
+ * panel is for transfers that run once). */
 export function rowOfJob(job: Job, previous?: QueueRow): QueueRow | null {
   if (job.schedule) return null;
   const t = transferOf(job);
@@ -88,6 +93,7 @@ export function rowOfJob(job: Job, previous?: QueueRow): QueueRow | null {
     key: t.key,
     created: Number.isNaN(created) ? (previous?.created ?? Date.now()) : created,
     canPause: job.can_pause ?? true,
+    oneoff: job.oneoff === true,
     ...progressFields(job.progress),
   };
   return settle(row);
@@ -106,11 +112,18 @@ function withRows(q: Queue, change: (rows: Map<string, QueueRow>) => void): Queu
   return { rows };
 }
 
-/** The server's whole job list: replaces every job row. */
+/** Whether `id` is a row of this browser's runner: the server's one-off job of the same
+ * id (its streamed upload) is that row, and the runner alone reports it. */
+function isLocal(q: Queue, id: string): boolean {
+  return q.rows.get(id)?.source === 'local';
+}
+
+/** The server's whole job list: replaces every job row (local rows stay as they are). */
 export function applyJobs(q: Queue, jobs: readonly Job[]): Queue {
   return withRows(q, (rows) => {
     for (const [id, row] of rows) if (row.source === 'job') rows.delete(id);
     for (const job of jobs) {
+      if (isLocal(q, job.id)) continue;
       const row = rowOfJob(job, q.rows.get(job.id));
       if (row) rows.set(job.id, row);
     }
@@ -121,6 +134,7 @@ export function applyJobs(q: Queue, jobs: readonly Job[]): Queue {
 export function upsertJobs(q: Queue, jobs: readonly Job[]): Queue {
   let next = q;
   for (const job of jobs) {
+    if (isLocal(next, job.id)) continue;
     const row = rowOfJob(job, next.rows.get(job.id));
     if (row) next = upsertRow(next, row);
   }
@@ -145,54 +159,21 @@ export function removeRows(q: Queue, ids: Iterable<string>): Queue {
   });
 }
 
-function sameObject(row: QueueRow, profile: string, bucket: string, key: string): boolean {
-  return row.profile === profile && row.bucket === bucket && row.key === key;
+/** One event from the server's stream (job events: the only kind). */
+export function applyEvent(q: Queue, ev: ApiEvent): Queue {
+  return applyJobEvent(q, ev.data);
 }
 
-/** One event from the server's stream. */
-export function applyEvent(q: Queue, ev: ApiEvent, now = Date.now()): Queue {
-  return ev.stream === 'job' ? applyJobEvent(q, ev.data) : applyTransferEvent(q, ev.data, now);
-}
-
-/** A job event: the job as it is now (its progress too), or gone (`removed`). */
+/** A job event: the job as it is now (its progress too), or gone (`removed`). The
+ * events of a one-off job with a local row's id (this browser's own upload) change
+ * nothing: the runner counts its own bytes, and its pause is an abort the server sees
+ * as the end of that upload. */
 export function applyJobEvent(q: Queue, ev: JobEvent): Queue {
-  if (ev.kind === 'removed') return q.rows.has(ev.job.id) ? removeRows(q, [ev.job.id]) : q;
-  const row = rowOfJob(ev.job, q.rows.get(ev.job.id));
+  const id = ev.job.id;
+  if (isLocal(q, id)) return q;
+  if (ev.kind === 'removed') return q.rows.has(id) ? removeRows(q, [id]) : q;
+  const row = rowOfJob(ev.job, q.rows.get(id));
   return row ? upsertRow(q, row) : q;
-}
-
-/** A one-off transfer the server runs outside the job engine. This browser's own
- * upload of the same object counts its own bytes, running or finished; a job of that
- * object still at work reports through job events. Others become read-only rows. */
-export function applyTransferEvent(q: Queue, ev: TransferEvent, now = Date.now()): Queue {
-  const owned = [...q.rows.values()].some(
-    (r) =>
-      (r.source === 'local' || (r.source === 'job' && isActive(r.state))) &&
-      sameObject(r, ev.profile, ev.bucket, ev.key),
-  );
-  if (owned) return q;
-  const id = `transfer-${ev.id}`;
-  const previous = q.rows.get(id);
-  const state: RowState =
-    ev.kind === 'done' ? 'done' : ev.kind === 'failed' ? 'failed' : 'running';
-  const operation = ev.progress?.operation;
-  return upsertRow(q, {
-    id,
-    source: 'transfer',
-    name: ev.key,
-    direction: operation === 'download' ? 'download' : 'upload',
-    state,
-    bytesDone: previous?.bytesDone ?? 0,
-    bytesTotal: previous?.bytesTotal ?? 0,
-    rate: previous?.rate ?? 0,
-    eta: previous?.eta ?? null,
-    error: ev.error?.message ?? null,
-    profile: ev.profile,
-    bucket: ev.bucket,
-    key: ev.key,
-    created: previous?.created ?? now,
-    ...progressFields(ev.progress),
-  });
 }
 
 export interface RowActions {
@@ -205,11 +186,13 @@ export interface RowActions {
   clear: boolean;
 }
 
-/** Which buttons a row offers. Server transfers without a job can only be cleared. */
+/** Which buttons a row offers. A one-off job of the server can only be canceled while
+ * active and cleared once finished (its bytes come from its client: nothing here can
+ * start it again). */
 export function actionsFor(row: QueueRow): RowActions {
   const finished = FINISHED.includes(row.state);
-  if (row.source === 'transfer') {
-    return { run: false, pause: false, resume: false, cancel: false, retry: false, clear: finished };
+  if (row.source === 'job' && row.oneoff) {
+    return { run: false, pause: false, resume: false, cancel: isActive(row.state), retry: false, clear: finished };
   }
   return {
     run: row.state === 'idle',

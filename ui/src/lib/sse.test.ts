@@ -4,7 +4,7 @@ import { SseParser, backoffDelay } from './sse';
 describe('SseParser', () => {
   it('parses events with a name and data', () => {
     const p = new SseParser();
-    expect(p.push('event: transfer\ndata: {"a":1}\n\n')).toEqual([{ event: 'transfer', data: '{"a":1}', id: null }]);
+    expect(p.push('event: job\ndata: {"a":1}\n\n')).toEqual([{ event: 'job', data: '{"a":1}', id: null }]);
   });
   it('joins data lines and defaults the event name', () => {
     const p = new SseParser();
@@ -12,12 +12,12 @@ describe('SseParser', () => {
   });
   it('handles chunks split anywhere, CRLF included', () => {
     const p = new SseParser();
-    const stream = 'event: transfer\r\ndata: {"x":"y"}\r\n\r\nevent: job\r\ndata: 2\r\n\r\n';
+    const stream = 'event: job\r\ndata: {"x":"y"}\r\n\r\nevent: other\r\ndata: 2\r\n\r\n';
     const out = [];
     for (const c of stream) out.push(...p.push(c));
     expect(out.map((m) => [m.event, m.data])).toEqual([
-      ['transfer', '{"x":"y"}'],
-      ['job', '2'],
+      ['job', '{"x":"y"}'],
+      ['other', '2'],
     ]);
   });
   it('handles a CRLF split between chunks and lone CR line ends', () => {
@@ -37,7 +37,7 @@ describe('SseParser', () => {
   });
   it('dispatches nothing for an event without data', () => {
     const p = new SseParser();
-    expect(p.push('event: transfer\n\n')).toEqual([]);
+    expect(p.push('event: job\n\n')).toEqual([]);
     expect(p.push('data\n\n')).toEqual([{ event: 'message', data: '', id: null }]);
   });
   it('keeps only one leading space of a value', () => {

@@ -1,6 +1,6 @@
 // The transfer queue as the UI sees it: one model (queue.ts) fed by server upload and
-// download jobs, the event stream and this browser's own transfers, with the actions
-// of each row.
+// download jobs (one-off ones too), their events and this browser's own transfers,
+// with the actions of each row.
 
 import type { CofferApi } from './api';
 import { browserDownloadTasks, type DownloadItem } from './browser-download';
@@ -13,6 +13,7 @@ import {
   applyJobs,
   clearable,
   emptyQueue,
+  FINISHED,
   orderedRows,
   removeRows,
   summarize,
@@ -44,6 +45,9 @@ export class Transfers {
 
   private runner: LocalRunner;
   private unsubscribe: (() => void) | null = null;
+  /** Browser uploads cleared here: the server's one-off jobs of the same ids are gone
+   * for this tab too (deleted, or deleted once they end). */
+  private cleared = new Set<string>();
 
   constructor(private readonly api: CofferApi) {
     this.runner = new LocalRunner((change) => {
@@ -74,30 +78,43 @@ export class Transfers {
     try {
       // Await first: the queue may change meanwhile (read it after, not before).
       const jobs = await this.api.listJobs();
-      this.queue = applyJobs(this.queue, jobs);
+      const shown: Job[] = [];
+      for (const job of jobs) {
+        if (!this.cleared.has(job.id)) shown.push(job);
+        else if (FINISHED.includes(job.state)) this.forgetServerJob(job.id);
+      }
+      this.queue = applyJobs(this.queue, shown);
     } catch {
       /* an API without jobs: only local transfers */
     }
   }
 
   private onEvent(e: ApiEvent): void {
-    this.queue = applyEvent(this.queue, e);
-    if (e.stream === 'job') {
-      // Sent once at the end of each run, never dropped.
-      if (e.data.kind === 'done' || e.data.kind === 'failed') this.finished(e.data);
-    } else if (e.data.kind === 'done') {
-      const { profile, bucket, key } = e.data;
-      notifyChanged({ profile, bucket, key });
+    const { kind, job } = e.data;
+    // This browser's own upload (a one-off job with its row's id): the runner reports
+    // it, and says when it is done.
+    if (this.runner.has(job.id)) return;
+    if (this.cleared.has(job.id)) {
+      // Cleared before the server saw its end: remove it now that it ended.
+      if (kind === 'removed') this.cleared.delete(job.id);
+      else if (kind === 'done' || kind === 'failed' || kind === 'canceled') this.forgetServerJob(job.id);
+      return;
     }
+    this.queue = applyEvent(this.queue, e);
+    // Sent once at the end of each run, never dropped.
+    if (kind === 'done' || kind === 'failed') this.finished(e.data);
   }
 
-  /** A run of an upload or download job ended (other kinds are not transfers). */
+  /** A run of an upload or download job ended (other kinds are not transfers). A
+   * one-off one (another client's upload) reloads the listing but is not worth a
+   * system notification: its client tells its user. */
   private finished({ kind, job }: JobEvent): void {
     const t = transferOf(job);
     if (!t) return;
     if (t.direction === 'upload' && kind === 'done') {
       notifyChanged({ profile: t.profile, bucket: t.bucket, key: t.key });
     }
+    if (job.oneoff) return;
     const verb = t.direction === 'upload' ? 'Upload' : 'Download';
     this.notify(kind === 'done' ? `${verb} finished: ${t.key}` : `${verb} failed: ${t.key}`);
   }
@@ -166,8 +183,7 @@ export class Transfers {
 
   async act(row: QueueRow, action: RowAction): Promise<void> {
     try {
-      if (row.source === 'local') this.localAction(row.id, action);
-      else if (row.source === 'transfer') this.queue = removeRows(this.queue, [row.id]);
+      if (row.source === 'local') this.localAction(row, action);
       else if (action === 'clear') {
         await this.api.deleteJob(row.id);
         this.queue = removeRows(this.queue, [row.id]);
@@ -180,7 +196,8 @@ export class Transfers {
     }
   }
 
-  private localAction(id: string, action: RowAction): void {
+  private localAction(row: QueueRow, action: RowAction): void {
+    const id = row.id;
     switch (action) {
       case 'pause':
         return this.runner.pause(id);
@@ -191,15 +208,34 @@ export class Transfers {
       case 'retry':
         return this.runner.restart(id);
       case 'clear':
-        return this.runner.forget(id);
+        this.runner.forget(id);
+        if (row.direction === 'upload' && !this.runner.has(id)) {
+          this.cleared.add(id);
+          this.forgetServerJob(id);
+        }
+        return;
     }
+  }
+
+  /** Removes the server's one-off job of a cleared browser upload (same id), so that it
+   * is not left in the server's list. Quiet: the upload may never have reached the
+   * server (404), or the server may not have seen its end yet (409: the job's end
+   * event brings it here again). */
+  private forgetServerJob(id: string): void {
+    this.api.deleteJob(id).catch(() => undefined);
+  }
+
+  /** Whether pause all and resume all have server jobs to act on (one-off jobs
+   * cannot pause). */
+  private get hasPausableJobs(): boolean {
+    return this.rows.some((r) => r.source === 'job' && !r.oneoff);
   }
 
   async pauseAll(): Promise<void> {
     for (const row of this.rows) {
       if (row.source === 'local' && (row.state === 'running' || row.state === 'queued')) this.runner.pause(row.id);
     }
-    if (this.rows.some((r) => r.source === 'job')) {
+    if (this.hasPausableJobs) {
       try {
         this.addJobs(await this.api.pauseAll());
       } catch (e) {
@@ -212,7 +248,7 @@ export class Transfers {
     for (const row of this.rows) {
       if (row.source === 'local' && row.state === 'paused') this.runner.restart(row.id);
     }
-    if (this.rows.some((r) => r.source === 'job')) {
+    if (this.hasPausableJobs) {
       try {
         this.addJobs(await this.api.resumeAll());
       } catch (e) {

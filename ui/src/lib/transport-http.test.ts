@@ -87,18 +87,23 @@ describe('HttpTransport', () => {
     expect(opened).toBeGreaterThanOrEqual(2);
   });
 
-  it('tells transfer events from job events by the SSE event name, and skips the rest', async () => {
+  it('takes `event: job` only (one-off transfers too), and skips other names and malformed data', async () => {
+    const oneoff = { kind: 'progress', job: { id: 'local-1', kind: 'upload', oneoff: true, params: { profile: 'p', bucket: 'b', key: 'k' }, state: 'running' } };
+    // The old shape of a one-off transfer's event: not a job event.
     const transfer = { id: 't1', kind: 'progress', profile: 'p', bucket: 'b', key: 'k', progress: null, error: null };
     const removed = { kind: 'removed', job: { id: 'j2' } };
     vi.stubGlobal(
       'fetch',
       vi.fn(async () =>
         sse([
+          `event: job\ndata: ${JSON.stringify(oneoff)}\n\n`,
           `event: transfer\ndata: ${JSON.stringify(transfer)}\n\n`,
-          `event: other\ndata: ${JSON.stringify(transfer)}\n\n`,
+          `event: transfer\ndata: ${JSON.stringify(removed)}\n\n`,
+          `event: other\ndata: ${JSON.stringify(removed)}\n\n`,
           'event: job\ndata: {not json\n\n',
           'event: job\ndata: {"kind":"done"}\n\n',
-          `data: ${JSON.stringify(transfer)}\n\n`,
+          `event: job\ndata: ${JSON.stringify(transfer)}\n\n`,
+          `data: ${JSON.stringify(removed)}\n\n`,
           `event: job\ndata: ${JSON.stringify(removed)}\n\n`,
         ]),
       ),
@@ -108,7 +113,7 @@ describe('HttpTransport', () => {
     await vi.waitFor(() => expect(events.length).toBeGreaterThanOrEqual(2), { timeout: 3000 });
     stop();
     expect(events.slice(0, 2)).toEqual([
-      { stream: 'transfer', data: transfer },
+      { stream: 'job', data: oneoff },
       { stream: 'job', data: removed },
     ]);
   });

@@ -121,7 +121,7 @@ async function streamEvents(handlers: EventHandlers, signal: AbortSignal): Promi
         if (done) break;
         for (const message of parser.push(value)) {
           try {
-            // `event: transfer` and `event: job`; other names are skipped.
+            // `event: job`, the only stream; other names are skipped.
             const event = apiEventOf(message.event, JSON.parse(message.data));
             if (event) handlers.onEvent(event);
           } catch {

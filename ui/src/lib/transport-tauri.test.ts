@@ -76,8 +76,10 @@ describe('TauriTransport', () => {
     expect(opened).toBe(1);
     await new Promise((r) => setTimeout(r, 0));
     expect(channelId).not.toBeNull();
+    // The old shape of a one-off transfer's event: no stream carries it any more.
     const transfer = { id: 't1', kind: 'done', profile: 'p', bucket: 'b', key: 'k', progress: null, error: null };
     const job = { kind: 'paused', job: { id: 'j1', kind: 'download', params: { profile: 'p', bucket: 'b', key: 'k', path: '/d' }, state: 'paused' } };
+    const oneoff = { kind: 'done', job: { id: 'o1', kind: 'upload', oneoff: true, params: { profile: 'p', bucket: 'b', key: 'k' }, state: 'done' } };
     const send = (index: number, message: unknown) =>
       (window as unknown as { __TAURI_INTERNALS__: { runCallback(id: number, data: unknown): void } }).__TAURI_INTERNALS__.runCallback(
         channelId as number,
@@ -85,15 +87,18 @@ describe('TauriTransport', () => {
       );
     send(0, { stream: 'transfer', data: transfer });
     send(1, { stream: 'job', data: job });
-    send(2, { stream: 'other', data: transfer });
-    send(3, transfer); // a bare event (the old shape) is not one
+    send(2, { stream: 'other', data: job });
+    send(3, job); // a bare event (an older shape) is not one
     send(4, { stream: 'job', data: { kind: 'done' } });
+    send(5, { stream: 'job', data: transfer });
+    send(6, { stream: 'transfer', data: oneoff });
+    send(7, { stream: 'job', data: oneoff });
     expect(events).toEqual([
-      { stream: 'transfer', data: transfer },
       { stream: 'job', data: job },
+      { stream: 'job', data: oneoff },
     ]);
     stop();
-    send(5, { stream: 'transfer', data: transfer });
+    send(8, { stream: 'job', data: job });
     expect(events).toHaveLength(2);
   });
 

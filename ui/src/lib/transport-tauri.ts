@@ -34,7 +34,8 @@ export class TauriTransport implements Transport {
 
   subscribe(handlers: EventHandlers): () => void {
     let active = true;
-    // Each message is `{stream: "transfer" | "job", data}`, like SSE's event names.
+    // Each message is `{stream: "job", data}`, like SSE's event name; other streams
+    // are skipped.
     const channel = new Channel<{ stream?: unknown; data?: unknown } | null>();
     channel.onmessage = (message) => {
       const event = apiEventOf(message?.stream, message?.data);

@@ -1,7 +1,7 @@
 // What the API client needs from a transport: JSON calls, the first bytes of an
 // object, and the event stream. Two implementations: Tauri IPC and HTTP.
 
-import type { ApiEvent, JobEvent, TransferEvent } from './types';
+import type { ApiEvent, JobEvent } from './types';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
@@ -33,17 +33,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** An event of the stream named `stream` (the SSE event name, or the `stream` of a
- * Tauri channel message), or null for other streams and malformed data. */
+/** A job event from the stream named `stream` (the SSE event name, or the `stream` of
+ * a Tauri channel message: `job`, the only stream), or null for any other name and for
+ * malformed data. */
 export function apiEventOf(stream: unknown, data: unknown): ApiEvent | null {
-  if (!isObject(data) || typeof data.kind !== 'string') return null;
-  if (stream === 'job') {
-    if (!isObject(data.job) || typeof data.job.id !== 'string') return null;
-    return { stream: 'job', data: data as unknown as JobEvent };
-  }
-  if (stream === 'transfer') {
-    if (typeof data.id !== 'string') return null;
-    return { stream: 'transfer', data: data as unknown as TransferEvent };
-  }
-  return null;
+  if (stream !== 'job' || !isObject(data) || typeof data.kind !== 'string') return null;
+  if (!isObject(data.job) || typeof data.job.id !== 'string') return null;
+  return { stream: 'job', data: data as unknown as JobEvent };
 }

@@ -167,6 +167,12 @@ export interface Job {
   next_run: string | null;
   queued_at: string | null;
   can_pause: boolean;
+  /** A one-off transfer the server runs for a client outside the queue (a browser's
+   * streamed upload, the upload-file and download-file routes): kept in memory while
+   * the server runs, never scheduled. It can be canceled while active and removed
+   * once finished; run, pause, resume, retry and edits answer 409. Absent for
+   * ordinary jobs. */
+  oneoff?: boolean;
 }
 
 /** `POST /api/v1/jobs`. */
@@ -179,18 +185,6 @@ export interface NewJob<P extends object = Record<string, unknown>> {
   notify?: NotifyPolicy;
   webhook?: string | null;
   run_now?: boolean;
-}
-
-/** A one-off transfer that is not a job (`event: transfer` on SSE, `stream: "transfer"`
- * on the Tauri channel): browser uploads, upload-file and download-file routes. */
-export interface TransferEvent {
-  kind: 'started' | 'progress' | 'done' | 'failed';
-  id: string;
-  profile: string;
-  bucket: string;
-  key: string;
-  progress: Progress | null;
-  error: ErrorBody | null;
 }
 
 /** `PUT /api/v1/jobs/{id}`: only the fields given change. */
@@ -224,8 +218,9 @@ export interface JobEvent {
   job: Job;
 }
 
-/** One event of the stream, SSE or the Tauri channel (`{stream, data}`). */
-export type ApiEvent = { stream: 'transfer'; data: TransferEvent } | { stream: 'job'; data: JobEvent };
+/** One event of the stream, SSE (`event: job`) or the Tauri channel (`{stream: "job",
+ * data}`). Jobs are the only stream: one-off transfers are jobs too (`oneoff`). */
+export type ApiEvent = { stream: 'job'; data: JobEvent };
 
 export interface ApiSettings {
   embedded: boolean;
