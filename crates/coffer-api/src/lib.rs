@@ -44,8 +44,8 @@ pub use host::ApiHost;
 pub use state::ApiState;
 
 use routes::{
-    buckets, edit, jobs as job_routes, objects, preferences, profiles, settings as api_switches,
-    store as raw_store, transfers,
+    backups, buckets, edit, jobs as job_routes, objects, preferences, profiles,
+    settings as api_switches, store as raw_store, transfers,
 };
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
@@ -190,6 +190,17 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             get(preferences::get_token).post(preferences::rotate_token),
         )
         .route("/api/v1/aws-profiles", get(preferences::aws_profiles))
+        .route(
+            "/api/v1/backups/repos",
+            get(backups::repos).post(backups::add_repo),
+        )
+        .route("/api/v1/backups/snapshots", get(backups::snapshots))
+        .route("/api/v1/backups/ls", get(backups::ls))
+        .route("/api/v1/backups/timeline", get(backups::timeline))
+        .route("/api/v1/backups/restore", post(backups::restore))
+        .route("/api/v1/backups/forget", post(backups::forget))
+        .route("/api/v1/backups/prune", post(backups::prune))
+        .route("/api/v1/backups/check", post(backups::check))
         .route("/api/v1/events", get(events::events))
         .route(
             "/api/v1/settings/api",

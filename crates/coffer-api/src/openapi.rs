@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    buckets, edit, jobs, objects, preferences, profiles, settings, store, transfers,
+    backups, buckets, edit, jobs, objects, preferences, profiles, settings, store, transfers,
 };
 
 /// Adds the bearer-token scheme the handlers name.
@@ -24,7 +24,7 @@ impl Modify for TokenScheme {
 /// The API's description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Coffer API", description = "Coffer's core over HTTP: profiles, buckets, objects, transfers."),
+    info(title = "Coffer API", description = "Coffer's core over HTTP: profiles, buckets, objects, transfers, jobs, backups."),
     paths(
         crate::health::health,
         profiles::list, profiles::get, profiles::add, profiles::remove, profiles::test,
@@ -44,6 +44,8 @@ impl Modify for TokenScheme {
         store::put, store::head_part, store::create_upload, store::list_uploads,
         store::abort_upload, store::upload_part, store::upload_part_copy, store::list_parts,
         store::complete_upload, store::delete_many, store::copy_object,
+        backups::repos, backups::add_repo, backups::snapshots, backups::ls, backups::timeline,
+        backups::restore, backups::forget, backups::prune, backups::check,
     ),
     components(schemas(
         crate::error::ErrorBody, crate::health::Health,
@@ -56,6 +58,9 @@ impl Modify for TokenScheme {
         crate::settings::stored::TransferSettings, crate::settings::stored::UiSettings,
         preferences::TokenAnswer,
         store::NewUpload, store::PartCopy, store::Complete, store::DeleteKeys, store::CopyObject,
+        backups::RepoQuery, backups::AddRepo, backups::LsQuery, backups::TimelineQuery,
+        backups::RestoreBody, backups::ForgetBody, backups::ForgetAnswer, backups::PruneBody,
+        backups::CheckBody,
     )),
     modifiers(&TokenScheme),
 )]

@@ -52,6 +52,8 @@ struct Inner {
     notifies: std::sync::atomic::AtomicBool,
     /// The host whose switches the settings routes turn.
     host: OnceLock<Weak<ApiHost>>,
+    /// Backup repositories opened by earlier requests.
+    backups: coffer_backup::RepoCache,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -77,6 +79,9 @@ impl ApiState {
         let stores = SessionStores::new(session, transfer);
         let engine = EngineBuilder::new(Arc::new(stores.clone()))
             .builtin_kinds()
+            .kind(Arc::new(coffer_backup::kind::BackupKind::new(
+                stores.session().clone(),
+            )))
             .open(stores.session().db().clone())
             .map_err(crate::jobs::api_error)?;
         Ok(Self::with_engine(stores, engine, token, allowed_dirs))
@@ -98,8 +103,14 @@ impl ApiState {
                 cancel: CancellationToken::new(),
                 notifies: std::sync::atomic::AtomicBool::new(false),
                 host: OnceLock::new(),
+                backups: coffer_backup::RepoCache::default(),
             }),
         }
+    }
+
+    /// Backup repositories kept open between requests.
+    pub fn backups(&self) -> &coffer_backup::RepoCache {
+        &self.inner.backups
     }
 
     /// The session.

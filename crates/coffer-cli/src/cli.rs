@@ -61,6 +61,10 @@ pub enum Command {
     /// run, pause, resume, cancel, history, remove.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Backups in restic's repository format: init, run, snapshots, ls, restore,
+    /// timeline, forget, prune, check, keys.
+    #[command(subcommand)]
+    Backup(BackupCommand),
     /// Remote agents (`coffer agent --listen --tls` or `coffer serve --tls` on another
     /// machine), reached with `--remote NAME`.
     #[command(subcommand)]
@@ -167,7 +171,9 @@ pub struct AgentArgs {
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Add a job: `coffer jobs add upload NAME --from DIR --to s3://bucket/prefix/
-    /// --every 1d`. Without a schedule it runs at once (and the command waits).
+    /// --every 1d`, or `coffer jobs add backup NAME --repo s3://REPO --source DIR
+    /// --schedule '0 3 * * *' --keep-daily 7`. Without a schedule it runs at once (and
+    /// the command waits).
     Add(Box<JobsAddArgs>),
     /// List every job with its state, last and next run.
     List(JsonFlag),
@@ -206,7 +212,7 @@ pub struct JobIdArgs {
 /// `coffer jobs add`
 #[derive(Debug, Args)]
 pub struct JobsAddArgs {
-    /// The kind (`upload`, `download`).
+    /// The kind (`upload`, `download`, `backup`).
     pub kind: String,
     /// A name for people.
     pub name: String,
@@ -222,6 +228,31 @@ pub struct JobsAddArgs {
     /// The kind's params as a JSON object.
     #[arg(long)]
     pub params: Option<String>,
+    /// backup: the repository, s3://BUCKET[/PREFIX] (its password is in the keychain,
+    /// from `coffer backup init`).
+    #[arg(long)]
+    pub repo: Option<String>,
+    /// backup: a folder to back up; repeatable.
+    #[arg(long)]
+    pub source: Vec<std::path::PathBuf>,
+    /// backup: leave out paths matching this glob; repeatable.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// backup: do not cross into other file systems.
+    #[arg(long)]
+    pub one_file_system: bool,
+    /// backup: leave out folders holding a CACHEDIR.TAG.
+    #[arg(long)]
+    pub exclude_caches: bool,
+    /// backup: tag each snapshot; repeatable.
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// backup: keep-* rules applied after each run (forget).
+    #[command(flatten)]
+    pub keep: KeepArgs,
+    /// backup: prune after forgetting.
+    #[arg(long)]
+    pub prune: bool,
     /// A cron expression: `0 3 * * *` is 03:00 every day.
     #[arg(long)]
     pub schedule: Option<String>,
@@ -509,4 +540,217 @@ pub fn parse_expiry(input: &str) -> Result<std::time::Duration, String> {
         ));
     }
     Ok(duration)
+}
+
+/// `coffer backup …`
+#[derive(Debug, Subcommand)]
+pub enum BackupCommand {
+    /// Create a repository on an empty bucket or prefix (made when missing); its
+    /// password goes to the keychain.
+    Init(BackupInitArgs),
+    /// Back up folders into a new snapshot.
+    Run(BackupRunArgs),
+    /// List the snapshots.
+    Snapshots(BackupRepoArgs),
+    /// List what a snapshot holds under a path.
+    Ls(BackupLsArgs),
+    /// Restore a snapshot, or SNAPSHOT:PATH, into a folder.
+    Restore(BackupRestoreArgs),
+    /// Every distinct version of a path across all snapshots.
+    Timeline(BackupTimelineArgs),
+    /// Apply keep-* rules: forget the snapshots they do not keep (and prune).
+    Forget(BackupForgetArgs),
+    /// Remove data that no snapshot needs.
+    Prune(BackupPruneArgs),
+    /// Check the repository's structure, and with --read-data-subset its data.
+    Check(BackupCheckArgs),
+    /// The repository's keys (passwords): list, add, remove, passwd.
+    #[command(subcommand)]
+    Key(BackupKeyCommand),
+}
+
+/// The repository and how to reach it; shared by every `backup` verb.
+#[derive(Debug, Args, Clone)]
+pub struct RepoArgs {
+    /// The repository: s3://BUCKET[/PREFIX].
+    pub repo: String,
+    /// Read the repository's password from the first line of stdin instead of the
+    /// keychain.
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer backup init`
+#[derive(Debug, Args)]
+pub struct BackupInitArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// This host never deletes or rewrites the repository's objects (no forget,
+    /// prune or key removal here): its credentials can be limited to writes.
+    #[arg(long)]
+    pub append_only: bool,
+}
+
+/// `coffer backup run`
+#[derive(Debug, Args)]
+pub struct BackupRunArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Folders (or files) to back up.
+    #[arg(required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+    /// Leave out paths matching this glob (`*.tmp`, `node_modules`); repeatable.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Leave out the patterns in this file (one per line, .gitignore style); repeatable.
+    #[arg(long)]
+    pub exclude_file: Vec<std::path::PathBuf>,
+    /// Honour .gitignore files found in the folders.
+    #[arg(long)]
+    pub git_ignore: bool,
+    /// Do not cross into other file systems (mounted disks) below the paths.
+    #[arg(long, short = 'x')]
+    pub one_file_system: bool,
+    /// Leave out folders that hold a CACHEDIR.TAG.
+    #[arg(long)]
+    pub exclude_caches: bool,
+    /// Tag the snapshot; repeatable.
+    #[arg(long)]
+    pub tag: Vec<String>,
+    /// The host name recorded in the snapshot (default: this machine's).
+    #[arg(long)]
+    pub host: Option<String>,
+}
+
+/// A repository alone.
+#[derive(Debug, Args)]
+pub struct BackupRepoArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+}
+
+/// `coffer backup ls`
+#[derive(Debug, Args)]
+pub struct BackupLsArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The snapshot: an id, an id prefix, or `latest`.
+    pub snapshot: String,
+    /// A folder in the snapshot (default: the root).
+    #[arg(default_value = "/")]
+    pub path: String,
+    /// Everything below the folder, not only its entries.
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+}
+
+/// `coffer backup restore`
+#[derive(Debug, Args)]
+pub struct BackupRestoreArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The snapshot (id, id prefix or `latest`), optionally with a path in it:
+    /// `latest:/home/me/docs`.
+    pub snapshot: String,
+    /// The folder to restore into.
+    #[arg(long)]
+    pub target: std::path::PathBuf,
+    /// What to do with files that exist and differ: never (refuse, the default),
+    /// if-changed or always.
+    #[arg(long, default_value = "never")]
+    pub overwrite: String,
+}
+
+/// `coffer backup timeline`
+#[derive(Debug, Args)]
+pub struct BackupTimelineArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The path as backed up (absolute).
+    pub path: String,
+}
+
+/// The keep-* rules.
+#[derive(Debug, Args, Clone, Default)]
+pub struct KeepArgs {
+    /// Keep the last N snapshots.
+    #[arg(long)]
+    pub keep_last: Option<u32>,
+    /// Keep the last snapshot of each of the last N hours.
+    #[arg(long)]
+    pub keep_hourly: Option<u32>,
+    /// … of each of the last N days.
+    #[arg(long)]
+    pub keep_daily: Option<u32>,
+    /// … of each of the last N weeks.
+    #[arg(long)]
+    pub keep_weekly: Option<u32>,
+    /// … of each of the last N months.
+    #[arg(long)]
+    pub keep_monthly: Option<u32>,
+    /// … of each of the last N years.
+    #[arg(long)]
+    pub keep_yearly: Option<u32>,
+}
+
+/// `coffer backup forget`
+#[derive(Debug, Args)]
+pub struct BackupForgetArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    #[command(flatten)]
+    pub keep: KeepArgs,
+    /// Prune afterwards.
+    #[arg(long)]
+    pub prune: bool,
+    /// Only show what would go.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `coffer backup prune`
+#[derive(Debug, Args)]
+pub struct BackupPruneArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Only show what would go.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `coffer backup check`
+#[derive(Debug, Args)]
+pub struct BackupCheckArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// Also read this part of the data: all, a percentage (10%), n/m, or a size.
+    #[arg(long)]
+    pub read_data_subset: Option<String>,
+}
+
+/// `coffer backup key …`
+#[derive(Debug, Subcommand)]
+pub enum BackupKeyCommand {
+    /// List the keys.
+    List(BackupRepoArgs),
+    /// Add a key for a new password (read from stdin after the current one, or
+    /// asked for).
+    Add(BackupRepoArgs),
+    /// Remove a key by id (or a unique start of it).
+    Remove(BackupKeyRemoveArgs),
+    /// Change the password: a new key replaces the one in use; the keychain gets the
+    /// new password.
+    Passwd(BackupRepoArgs),
+}
+
+/// `coffer backup key remove`
+#[derive(Debug, Args)]
+pub struct BackupKeyRemoveArgs {
+    #[command(flatten)]
+    pub repo: RepoArgs,
+    /// The key's id, or a unique start of it.
+    pub id: String,
 }

@@ -1,8 +1,10 @@
 //! The web UI in a real browser: Playwright (playwright-core driving Debian's
 //! Chromium) against a real `coffer serve` backed by Garage. The flow itself is in
 //! `ui/e2e/` (TypeScript); this test prepares the server side (a Garage profile, an
-//! empty bucket, a prefix of 10,000 objects), starts `coffer serve` with the built UI
-//! and runs `npm run e2e` with what it needs in the environment.
+//! empty bucket, a prefix of 10,000 objects; for the backups page an empty bucket, a
+//! bucket holding a foreign object, a folder to back up and one to restore into, both
+//! inside the API's allowed folders), starts `coffer serve` with the built UI and runs
+//! `npm run e2e` with what it needs in the environment.
 
 mod support;
 
@@ -63,11 +65,44 @@ fn the_web_ui_flow_in_chromium_against_garage() {
     )
     .ok();
 
+    // Backups (ui/e2e/backups.e2e.ts): an empty bucket for a new repository; a bucket
+    // holding someone else's object, where creating one is refused; a folder to back
+    // up (with a file the flow rewrites between two runs, one `*.tmp` it excludes and
+    // 10,000 files in one folder) and one to restore into. The API may use the
+    // scratch folder holding both (COFFER_API_ALLOWED_DIRS).
+    let backup_bucket = server.fresh_bucket("webui-backup");
+    let foreign = server.fresh_bucket("webui-foreign");
+    let foreign_key = "not-a-backup.txt";
+    let foreign_file = c.path(foreign_key);
+    std::fs::write(&foreign_file, "someone else's data\n").expect("write");
+    c.run_as(
+        &profile,
+        &[
+            "cp",
+            foreign_file.to_str().expect("utf-8"),
+            &format!("s3://{foreign}/{foreign_key}"),
+        ],
+    )
+    .ok();
+    let src = c.path("backup-src");
+    let docs = src.join("docs");
+    let big_dir = src.join("big");
+    std::fs::create_dir_all(&docs).expect("mkdir");
+    std::fs::create_dir_all(&big_dir).expect("mkdir");
+    std::fs::write(src.join("top.txt"), "top\n").expect("write");
+    std::fs::write(docs.join("notes ü +%.txt"), "the first version\n").expect("write");
+    std::fs::write(docs.join("skip.tmp"), "left out by *.tmp\n").expect("write");
+    for i in 0..BIG {
+        std::fs::write(big_dir.join(format!("f-{i:05}.txt")), format!("{i}\n")).expect("write");
+    }
+    let restore = c.path("restored");
+
     let port = coffer_testkit::free_port();
     let mut serve = c
         .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env("COFFER_API_TOKEN", TOKEN)
         .env("COFFER_UI_DIR", repo().join("ui/dist"))
+        .env("COFFER_API_ALLOWED_DIRS", c.work.path())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -97,11 +132,17 @@ fn the_web_ui_flow_in_chromium_against_garage() {
         .env("COFFER_S3_REGION", &server.region)
         .env("COFFER_S3_KEY_ID", &server.access_key_id)
         .env("COFFER_S3_SECRET", &server.secret_access_key)
+        .env("COFFER_BACKUP_BUCKET", &backup_bucket)
+        .env("COFFER_BACKUP_FOREIGN_BUCKET", &foreign)
+        .env("COFFER_BACKUP_FOREIGN_KEY", foreign_key)
+        .env("COFFER_BACKUP_SRC", &src)
+        .env("COFFER_BACKUP_RESTORE", &restore)
+        .env("COFFER_BACKUP_BIG_COUNT", BIG.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("npm run e2e");
-    let run = wait_or_kill(child, Duration::from_secs(600), "npm run e2e");
+    let run = wait_or_kill(child, Duration::from_secs(1200), "npm run e2e");
     let _ = serve.kill();
     let _ = serve.wait();
     assert!(

@@ -791,6 +791,7 @@ impl Engine {
                     bytes: 0,
                     items: 0,
                     error: None,
+                    details: None,
                 };
                 if let Err(e) = self.inner.store.put_run(&run) {
                     tracing::warn!(job = %id, "cannot record the run: {e}");
@@ -814,10 +815,15 @@ impl Engine {
                 cancel: token,
                 stores: self.inner.stores.clone(),
                 progress: self.progress_sink(&run.job, &run.id),
+                details: Arc::default(),
             };
+            let details = Arc::clone(&ctx.details);
             self.inner.tasks.spawn(async move {
                 let result = kind.run(ctx).await;
-                engine.finish(&kind, &run.job, &run.id, result).await;
+                let details = details.lock().ok().and_then(|mut d| d.take());
+                engine
+                    .finish(&kind, &run.job, &run.id, result, details)
+                    .await;
             });
         }
     }
@@ -853,6 +859,7 @@ impl Engine {
         id: &str,
         run_id: &str,
         result: std::result::Result<(), JobError>,
+        details: Option<serde_json::Value>,
     ) {
         let now = self.inner.clock.now();
         let shutting_down = self.inner.shutdown.is_cancelled();
@@ -903,8 +910,10 @@ impl Engine {
                 bytes: 0,
                 items: 0,
                 error: None,
+                details: None,
             });
             run.ended = Some(now);
+            run.details = details;
             run.result = result_kind;
             if let Some(p) = &entry.status.progress {
                 run.bytes = p.bytes_done;

@@ -136,6 +136,7 @@ pub struct RunContext {
     /// The profiles' stores.
     pub stores: Arc<dyn Stores>,
     pub(crate) progress: ProgressSink,
+    pub(crate) details: Arc<std::sync::Mutex<Option<serde_json::Value>>>,
 }
 
 impl std::fmt::Debug for RunContext {
@@ -151,6 +152,14 @@ impl RunContext {
     /// Reports progress.
     pub fn progress(&self, progress: &Progress) {
         (self.progress)(progress);
+    }
+
+    /// Records what the run produced, kept in its history ([`crate::RunRecord::details`]);
+    /// a later call replaces an earlier one.
+    pub fn set_details(&self, details: serde_json::Value) {
+        if let Ok(mut slot) = self.details.lock() {
+            *slot = Some(details);
+        }
     }
 
     /// A tracker whose snapshots are this run's progress.

@@ -230,6 +230,10 @@ pub struct RunRecord {
     /// Why it failed, in words.
     #[serde(default)]
     pub error: Option<String>,
+    /// What the run produced, as its kind reports it (a backup: the snapshot id, files
+    /// and bytes added, the repository's size).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl RunRecord {

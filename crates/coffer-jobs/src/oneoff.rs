@@ -107,6 +107,7 @@ impl Engine {
                 bytes: 0,
                 items: 0,
                 error: None,
+                details: None,
             }),
         };
         self.publish(&entry, EventKind::Started);

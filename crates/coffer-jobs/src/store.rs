@@ -259,6 +259,7 @@ mod tests {
             bytes: 0,
             items: 0,
             error: None,
+            details: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The handlers, one file per area. Each documents itself for the OpenAPI document.
 
+pub mod backups;
 pub mod buckets;
 pub mod edit;
 pub mod jobs;

@@ -137,6 +137,14 @@ async fn add(api: &AgentApi, args: JobsAddArgs, profile: &str) -> Result<()> {
     } else if args.from.is_some() || args.to.is_some() {
         return usage("--from and --to go together");
     }
+    if let Some(repo) = &args.repo {
+        let backup = backup_params(&args, repo, profile)?;
+        if let (Some(obj), Some(b)) = (params.as_object_mut(), backup.as_object()) {
+            obj.extend(b.clone());
+        }
+    } else if !args.source.is_empty() {
+        return usage("--source needs --repo (the backup repository)");
+    }
     for pair in &args.param {
         let Some((k, v)) = pair.split_once('=') else {
             return usage(format!("--param `{pair}`: write KEY=VALUE"));
@@ -187,6 +195,53 @@ async fn add(api: &AgentApi, args: JobsAddArgs, profile: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Params of a backup job: `--repo s3://… --source DIR… [--exclude …] [--keep-* N]`.
+fn backup_params(args: &JobsAddArgs, repo: &str, profile: &str) -> Result<Value> {
+    if args.kind != "backup" {
+        return usage(format!("--repo is for backup jobs, not `{}`", args.kind));
+    }
+    if args.source.is_empty() {
+        return usage("give at least one --source folder to back up");
+    }
+    let mut sources = Vec::new();
+    for source in &args.source {
+        let absolute = std::path::absolute(source)
+            .map_err(|e| UsageError(format!("--source {}: {e}", source.display())))?;
+        sources.push(absolute);
+    }
+    let k = &args.keep;
+    let keep = [
+        k.keep_last,
+        k.keep_hourly,
+        k.keep_daily,
+        k.keep_weekly,
+        k.keep_monthly,
+        k.keep_yearly,
+    ]
+    .iter()
+    .any(Option::is_some)
+    .then(|| {
+        json!({
+            "last": k.keep_last, "hourly": k.keep_hourly, "daily": k.keep_daily,
+            "weekly": k.keep_weekly, "monthly": k.keep_monthly, "yearly": k.keep_yearly,
+        })
+    });
+    if args.prune && keep.is_none() {
+        return usage("--prune runs after forget: give --keep-* rules as well");
+    }
+    Ok(json!({
+        "profile": profile,
+        "repo": repo,
+        "paths": sources,
+        "excludes": args.exclude,
+        "one_file_system": args.one_file_system,
+        "exclude_caches": args.exclude_caches,
+        "tags": args.tag,
+        "keep": keep,
+        "prune": args.prune,
+    }))
 }
 
 /// Params of an upload (`--from PATH --to s3://…`) or a download (`--from s3://…

@@ -1,6 +1,7 @@
 //! One file per verb.
 
 mod agent;
+mod backup;
 mod bucket;
 mod completions;
 mod cp;
@@ -54,6 +55,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Serve(args) => serve::run(args).await,
         Command::Agent(args) => agent::run(args).await,
         Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, remote).await,
+        Command::Backup(cmd) => backup::run(&ctx().await?, cmd).await,
         Command::Remote(cmd) => remote::run(cmd).await,
         Command::Completions(args) => completions::completions(args.shell),
         Command::Man => completions::man(),
