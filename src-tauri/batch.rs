@@ -17,6 +17,8 @@ pub struct QueueStatus {
     pub percent: Option<u8>,
     /// The next scheduled run: the job's name and when.
     pub next: Option<(String, DateTime<Utc>)>,
+    /// A backup that is running: its name, and its progress in percent when known.
+    pub backing_up: Option<(String, Option<u8>)>,
 }
 
 impl QueueStatus {
@@ -29,6 +31,18 @@ impl QueueStatus {
             .filter(|j| j.def.enabled)
             .filter_map(|j| j.status.next_run.map(|t| (j.def.name.clone(), t)))
             .min_by_key(|(_, t)| *t);
+        let backing_up = jobs
+            .iter()
+            .find(|j| j.def.kind == "backup" && j.status.state == JobState::Running)
+            .map(|j| {
+                let percent = j.status.progress.as_ref().and_then(|p| {
+                    (p.bytes_total > 0).then(|| {
+                        ((p.bytes_done.min(p.bytes_total) as f64 / p.bytes_total as f64) * 100.0)
+                            .floor() as u8
+                    })
+                });
+                (j.def.name.clone(), percent)
+            });
         for job in jobs {
             match job.status.state {
                 JobState::Queued | JobState::Running => active += 1,
@@ -46,6 +60,7 @@ impl QueueStatus {
             paused,
             percent,
             next,
+            backing_up,
         }
     }
 
@@ -57,8 +72,19 @@ impl QueueStatus {
             .map(|(name, at)| format!("Next: {name} at {}", at.format("%Y-%m-%d %H:%M UTC")))
     }
 
-    /// The tray's line, e.g. "2 jobs running · 45%" or "No jobs running".
+    /// The tray's line, e.g. "2 jobs running · 45%", "Backing up: backup of home ·
+    /// 12%" or "No jobs running".
     pub fn line(&self) -> String {
+        if let Some((name, percent)) = &self.backing_up {
+            let others = match self.active.saturating_sub(1) {
+                0 => String::new(),
+                n => format!(" (+{n} job{})", if n == 1 { "" } else { "s" }),
+            };
+            return match percent {
+                Some(pc) => format!("Backing up: {name} · {pc}%{others}"),
+                None => format!("Backing up: {name}{others}"),
+            };
+        }
         match (self.active, self.paused, self.percent) {
             (0, 0, _) => "No jobs running".into(),
             (0, p, _) => format!("{p} paused"),
@@ -234,6 +260,20 @@ mod tests {
         assert_eq!(
             QueueStatus::of(&[job("a", JobState::Paused, 1, 2)]).line(),
             "1 paused"
+        );
+    }
+
+    #[test]
+    fn a_running_backup_is_named() {
+        let mut backup = job("b", JobState::Running, 30, 120);
+        backup.def.kind = "backup".into();
+        backup.def.name = "backup of home".into();
+        let s = QueueStatus::of(&[backup.clone(), job("a", JobState::Running, 1, 2)]);
+        assert_eq!(s.line(), "Backing up: backup of home · 25% (+1 job)");
+        backup.status.progress = None;
+        assert_eq!(
+            QueueStatus::of(&[backup]).line(),
+            "Backing up: backup of home"
         );
     }
 
