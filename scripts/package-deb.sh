@@ -5,8 +5,13 @@
 # page (generated from the clap definitions), the agent's systemd user unit and its
 # XDG autostart entry. AppImage is left out: its bundler downloads tools at build time.
 #
-#   scripts/package-deb.sh            a debug build (what CI installs and tests)
-#   scripts/package-deb.sh --release  an optimized build, for distribution
+#   scripts/package-deb.sh              a debug build
+#   scripts/package-deb.sh --release    an optimized build, for distribution
+#   scripts/package-deb.sh --prebuilt   the debug binaries already in the target dir
+#                                       (`coffer` and `coffer-desktop`, as
+#                                       `cargo test --workspace --no-run` left them),
+#                                       bundled with `tauri bundle`: no second build.
+#                                       What CI installs and tests.
 #
 # Prints the path of the .deb. CARGO_TARGET_DIR is honoured.
 set -euo pipefail
@@ -15,15 +20,30 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 profile=debug
 tauri_flags=(--debug)
 cargo_flags=()
-if [[ "${1:-}" == "--release" ]]; then
-    profile=release
-    tauri_flags=()
-    cargo_flags=(--release)
-fi
+tauri_verb=build
+case "${1:-}" in
+    --release)
+        profile=release
+        tauri_flags=()
+        cargo_flags=(--release)
+        ;;
+    --prebuilt) tauri_verb=bundle ;;
+    "") ;;
+    *) echo "package-deb: unknown option $1" >&2; exit 2 ;;
+esac
 target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
 
 scripts/build-ui.sh >&2
-cargo build "${cargo_flags[@]}" -p coffer-cli --bin coffer >&2
+if [[ "$tauri_verb" == bundle ]]; then
+    for bin in coffer coffer-desktop; do
+        [[ -x "$target_dir/$profile/$bin" ]] || {
+            echo "package-deb: --prebuilt needs $target_dir/$profile/$bin (run cargo test --workspace --no-run)" >&2
+            exit 1
+        }
+    done
+else
+    cargo build "${cargo_flags[@]}" -p coffer-cli --bin coffer >&2
+fi
 
 stage="$PWD/pkg/stage"
 rm -rf "$stage"
@@ -64,8 +84,9 @@ cat >"$PWD/pkg/tauri.deb.json" <<JSON
 }
 JSON
 
-# The UI was built above; the bundler need not build it again.
-npm --prefix ui exec --no -- tauri build "${tauri_flags[@]}" --bundles deb \
+# The UI was built above; the bundler need not build it again. `tauri bundle` packs
+# the binary already built; `tauri build` compiles it first.
+npm --prefix ui exec --no -- tauri "$tauri_verb" "${tauri_flags[@]}" --bundles deb \
     --config "$PWD/pkg/tauri.deb.json" --config '{"build":{"beforeBuildCommand":""}}' >&2
 deb="$(ls -t "$target_dir/$profile/bundle/deb/"*.deb | head -n 1)"
 echo "$deb"
