@@ -59,14 +59,17 @@ pub struct LockInfo {
 
 impl LockInfo {
     fn mine(exclusive: bool) -> Self {
+        let (uid, gid) = ids();
         LockInfo {
             time: OffsetDateTime::now_utc(),
             exclusive,
             hostname: hostname(),
-            username: std::env::var("USER").unwrap_or_default(),
+            username: std::env::var("USER")
+                .or_else(|_| std::env::var("LOGNAME"))
+                .unwrap_or_default(),
             pid: i64::from(std::process::id()),
-            uid: 0,
-            gid: 0,
+            uid,
+            gid,
         }
     }
 
@@ -99,6 +102,18 @@ impl LockInfo {
             self.time.format(&Rfc3339).unwrap_or_default()
         )
     }
+}
+
+/// This process's user and group ids (restic records them in its locks).
+fn ids() -> (u32, u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata("/proc/self") {
+            return (meta.uid(), meta.gid());
+        }
+    }
+    (0, 0)
 }
 
 fn hostname() -> String {
