@@ -22,6 +22,21 @@ export const env = {
   bigBucket: get('COFFER_BIG_BUCKET') ?? '',
   bigPrefix: get('COFFER_BIG_PREFIX') ?? '',
   bigCount: Number(get('COFFER_BIG_COUNT') ?? 10000),
+  /** The backups flow (backups.e2e.ts; skipped without the buckets and folders). */
+  backup: {
+    /** An empty bucket for a new repository. */
+    bucket: get('COFFER_BACKUP_BUCKET') ?? '',
+    /** A bucket holding a foreign object, `foreignKey`: creating a repository there is refused. */
+    foreignBucket: get('COFFER_BACKUP_FOREIGN_BUCKET') ?? '',
+    foreignKey: get('COFFER_BACKUP_FOREIGN_KEY') ?? '',
+    /** A local folder inside the server's allowed folders, to back up: `top.txt`,
+     * `docs/notes ü +%.txt`, `docs/skip.tmp` and, with `bigCount`, `big/f-00000.txt`… */
+    src: get('COFFER_BACKUP_SRC') ?? '',
+    /** A local folder inside the allowed folders to restore into (made if missing). */
+    restore: get('COFFER_BACKUP_RESTORE') ?? '',
+    /** Files in `src/big` (0: none). */
+    bigCount: Number(get('COFFER_BACKUP_BIG_COUNT') ?? 0),
+  },
   artifacts: get('COFFER_ARTIFACTS') ?? join(tmpdir(), 'coffer-e2e-artifacts'),
   s3: {
     endpoint: get('COFFER_S3_ENDPOINT'),

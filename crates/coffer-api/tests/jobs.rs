@@ -3,122 +3,19 @@
 //! part), cancel (nothing left on the server), failure then retry; and the file
 //! manager's edits (metadata, new folder, delete selection, ranged reads) on odd keys.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use coffer_api::settings::file::ApiConfig;
-use coffer_api::{ApiHost, ApiState};
-use coffer_core::Sensitive;
-use coffer_core::paths::DataDir;
+use axum::http::StatusCode;
 use coffer_core::secret::{MemorySecretStore, SecretStore};
-use coffer_core::session::Session;
-use coffer_core::transfer::TransferConfig;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-const TOKEN: &str = "jobs-token";
+use common::{TOKEN, add_profile, call, call_raw, host_at, q, wait_job};
+
 const MIB: u64 = 1024 * 1024;
-
-async fn host_at(dir: &Path, secrets: Arc<dyn SecretStore>) -> Arc<ApiHost> {
-    let session = Session::open(DataDir::at(dir), secrets).expect("session");
-    let state = ApiState::new(
-        session,
-        Sensitive::new(TOKEN.into()),
-        TransferConfig::default(),
-        vec![dir.to_path_buf()],
-    )
-    .expect("state");
-    ApiHost::start(state, ApiConfig::default(), None)
-        .await
-        .expect("host")
-}
-
-async fn call(host: &ApiHost, method: &str, path: &str, body: Value) -> (StatusCode, Value) {
-    let (status, bytes) = call_raw(host, method, path, body, None).await;
-    let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    (status, value)
-}
-
-async fn call_raw(
-    host: &ApiHost,
-    method: &str,
-    path: &str,
-    body: Value,
-    range: Option<&str>,
-) -> (StatusCode, bytes::Bytes) {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header("authorization", format!("Bearer {TOKEN}"))
-        .header("content-type", "application/json");
-    if let Some(range) = range {
-        request = request.header("range", range);
-    }
-    let body = if body.is_null() {
-        Body::empty()
-    } else {
-        Body::from(serde_json::to_vec(&body).expect("json"))
-    };
-    let response = host
-        .embedded()
-        .expect("embedded")
-        .oneshot(request.body(body).expect("request"))
-        .await
-        .expect("answer");
-    let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, bytes)
-}
-
-fn q(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-async fn add_profile(host: &ApiHost, name: &str, endpoint: &str) {
-    let server = coffer_testkit::garage();
-    let (status, body) = call(
-        host,
-        "POST",
-        "/api/v1/profiles",
-        json!({
-            "name": name, "endpoint": endpoint, "region": server.region, "path_style": true,
-            "access_key_id": server.access_key_id, "secret_access_key": server.secret_access_key,
-        }),
-    )
-    .await;
-    assert!(status.is_success(), "{status} {body}");
-}
-
-async fn job(host: &ApiHost, id: &str) -> Value {
-    let (_, jobs) = call(host, "GET", "/api/v1/jobs", Value::Null).await;
-    jobs.as_array()
-        .and_then(|a| a.iter().find(|j| j["id"] == id).cloned())
-        .unwrap_or(Value::Null)
-}
-
-async fn wait_job(host: &ApiHost, id: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let j = job(host, id).await;
-        if ok(&j) {
-            return j;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for {what}: {j}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
 
 fn write_file(path: &Path, len: u64) {
     let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();

@@ -3,16 +3,21 @@
 
 import { EventHub } from './event-hub';
 import { bucketPath, profilePath } from './paths';
-import type { EventHandlers, Transport } from './transport';
+import { JOB_ID_HEADER, type EventHandlers, type Transport } from './transport';
 import { HttpTransport } from './transport-http';
 import { TauriTransport, isTauri } from './transport-tauri';
 import type {
+  AddRepo,
   ApiSettings,
+  BackupEntry,
   BucketInfo,
+  CheckOutcome,
   CopyReport,
   CopyRequest,
+  ForgetAnswer,
   Job,
   JobChange,
+  KeepPolicy,
   ListPage,
   MetadataChange,
   NewJob,
@@ -20,12 +25,18 @@ import type {
   ObjectMeta,
   PresignAnswer,
   Profile,
+  PruneOutcome,
+  RepoRecord,
+  RestoreOutcome,
+  RestoreRequest,
   RunRecord,
+  SnapshotInfo,
   TestAnswer,
   TransferKind,
   TransferParams,
   TransferSettings,
   UiSettings,
+  Version,
 } from './types';
 
 /** `POST /api/v1/jobs/{id}/{action}`; `run` runs it now. */
@@ -53,8 +64,14 @@ export class CofferApi {
     return this.transport.json<T>({ method: 'GET', path, query });
   }
 
-  private send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query?: Record<string, string>): Promise<T> {
-    return this.transport.json<T>({ method, path, body, query });
+  private send<T>(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    query?: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<T> {
+    return this.transport.json<T>(headers ? { method, path, body, query, headers } : { method, path, body, query });
   }
 
   /** Live events; every caller shares one subscription of the transport. */
@@ -193,6 +210,59 @@ export class CofferApi {
 
   resumeAll(): Promise<Job[]> {
     return this.send('POST', '/api/v1/jobs/resume-all');
+  }
+
+  // --- backups ----------------------------------------------------------------
+  // Paths in a snapshot are absolute as backed up (`/home/me/a b.txt`); they travel
+  // as query values, never as path segments, so any character is fine.
+
+  /** The repositories this host knows. */
+  backupRepos(): Promise<RepoRecord[]> {
+    return this.get('/api/v1/backups/repos');
+  }
+
+  /** Creates a repository (`create`) or connects to one; rejects with the API's
+   * `not_dedicated`, `wrong_password`, `not_repository`… */
+  addBackupRepo(request: AddRepo): Promise<RepoRecord> {
+    return this.send('POST', '/api/v1/backups/repos', request);
+  }
+
+  /** A repository's snapshots, oldest first. */
+  snapshots(profile: string, repo: string): Promise<SnapshotInfo[]> {
+    return this.get('/api/v1/backups/snapshots', { profile, repo });
+  }
+
+  /** One folder of a snapshot (`/` or `""`: its root). */
+  snapshotFolder(profile: string, repo: string, snapshot: string, path: string): Promise<BackupEntry[]> {
+    return this.get('/api/v1/backups/ls', { profile, repo, snapshot, path });
+  }
+
+  /** Every distinct version of a path across the snapshots, oldest first. */
+  timeline(profile: string, repo: string, path: string): Promise<Version[]> {
+    return this.get('/api/v1/backups/timeline', { profile, repo, path });
+  }
+
+  /** Restores a snapshot or a path of it into a local folder of the API's machine; it
+   * runs as a one-off job named `jobId` (over HTTP; the desktop's IPC names it itself). */
+  restore(request: RestoreRequest, jobId?: string): Promise<RestoreOutcome> {
+    const headers = jobId ? { [JOB_ID_HEADER]: jobId } : undefined;
+    return this.send('POST', '/api/v1/backups/restore', request, undefined, headers);
+  }
+
+  /** Applies keep rules (and prunes when asked); `dryRun` only says what would go. */
+  forget(profile: string, repo: string, keep: KeepPolicy, prune: boolean, dryRun: boolean): Promise<ForgetAnswer> {
+    return this.send('POST', '/api/v1/backups/forget', { profile, repo, keep, prune, dry_run: dryRun });
+  }
+
+  prune(profile: string, repo: string, dryRun: boolean): Promise<PruneOutcome> {
+    return this.send('POST', '/api/v1/backups/prune', { profile, repo, dry_run: dryRun });
+  }
+
+  /** Checks the structure, and reads `readDataSubset` of the data (`10%`, `1/5`, `all`). */
+  check(profile: string, repo: string, readDataSubset?: string): Promise<CheckOutcome> {
+    const body: { profile: string; repo: string; read_data_subset?: string } = { profile, repo };
+    if (readDataSubset) body.read_data_subset = readDataSubset;
+    return this.send('POST', '/api/v1/backups/check', body);
   }
 
   // --- settings ---------------------------------------------------------------

@@ -1,6 +1,7 @@
 // App-wide state: the API client, profiles, buckets, where the browser is, history.
 
 import { createApi } from './api';
+import { Backups } from './backups.svelte';
 import { toApiError } from './errors';
 import * as nav from './history';
 import { Jobs } from './jobs.svelte';
@@ -9,7 +10,7 @@ import { toasts } from './toasts.svelte';
 import { Transfers } from './transfers.svelte';
 import type { BucketInfo, Profile } from './types';
 
-export type View = 'browser' | 'jobs' | 'profiles' | 'settings';
+export type View = 'browser' | 'jobs' | 'backups' | 'profiles' | 'settings';
 
 const LAST_PROFILE = 'coffer.profile';
 
@@ -25,6 +26,7 @@ class App {
   readonly api = createApi();
   readonly transfers = new Transfers(this.api);
   readonly jobs = new Jobs(this.api);
+  readonly backups = new Backups(this.api);
 
   view = $state<View>('browser');
   profiles = $state.raw<Profile[]>([]);

@@ -8,6 +8,7 @@ import { toApiError } from './errors';
 import { requireToken } from './auth';
 import { bucketPath, uploadKey } from './paths';
 import { isJobId, type LocalTask, type TaskContext } from './local-runner';
+import { JOB_ID_HEADER } from './transport';
 
 /** A file to upload and its path relative to what was dropped or picked. */
 export interface PickedFile {
@@ -17,7 +18,7 @@ export interface PickedFile {
 }
 
 /** The header that names the server's one-off job of an upload (the row's id). */
-export const JOB_ID_HEADER = 'x-coffer-job-id';
+export { JOB_ID_HEADER };
 
 export interface UploadTarget {
   profile: string;

@@ -333,16 +333,19 @@ export interface ChartOptions {
   /** The most runs drawn (the latest ones). */
   max?: number;
   now?: number;
+  /** The green series: a run's bytes (default: `run.bytes`, what it moved; a backup
+   * draws the bytes it added). */
+  bytesOf?: (run: RunRecord) => number;
 }
 
 /** Two bars per run, oldest left: its duration and its bytes, each series scaled to its
  * own largest value (so both show whatever their units). A value above zero is at least
  * one unit tall. */
 export function runChart(history: readonly RunRecord[], options: ChartOptions = {}): RunChart {
-  const { width = 480, height = 120, max = 30, now = Date.now() } = options;
+  const { width = 480, height = 120, max = 30, now = Date.now(), bytesOf = (r: RunRecord) => r.bytes } = options;
   const runs = history.slice(-max);
   const durations = runs.map((r) => runDuration(r, now) ?? 0);
-  const bytes = runs.map((r) => Math.max(0, r.bytes || 0));
+  const bytes = runs.map((r) => Math.max(0, bytesOf(r) || 0));
   const maxDuration = Math.max(0, ...durations);
   const maxBytes = Math.max(0, ...bytes);
   const top = 4;

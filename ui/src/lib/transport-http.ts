@@ -141,7 +141,7 @@ export class HttpTransport implements Transport {
   readonly kind = 'http' as const;
 
   async json<T>(request: JsonRequest): Promise<T> {
-    const headers: Record<string, string> = { ...authHeaders(), Accept: 'application/json' };
+    const headers: Record<string, string> = { ...request.headers, ...authHeaders(), Accept: 'application/json' };
     let body: string | undefined;
     if (request.body !== undefined) {
       headers['Content-Type'] = 'application/json';

@@ -22,6 +22,7 @@ export class TauriTransport implements Transport {
   readonly kind = 'tauri' as const;
 
   json<T>(request: JsonRequest): Promise<T> {
+    // `headers` stay behind: the shell's `api_json` takes none (see JsonRequest).
     const { method, path, query, body } = request;
     return command<T>('api_json', { request: { method, path, query, body } });
   }

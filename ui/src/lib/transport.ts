@@ -5,12 +5,19 @@ import type { ApiEvent, JobEvent } from './types';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
+/** The header naming the server's one-off job of a request (a browser upload, a
+ * restore), so the job's events can be told apart. */
+export const JOB_ID_HEADER = 'x-coffer-job-id';
+
 export interface JsonRequest {
   method: Method;
   /** `/api/v1/...`, path segments already encoded. */
   path: string;
   query?: Record<string, string>;
   body?: unknown;
+  /** Extra request headers (`x-coffer-job-id`). HTTP sends them; the desktop's IPC
+   * command has no headers, so they are a hint a route must do without. */
+  headers?: Record<string, string>;
 }
 
 export interface EventHandlers {

@@ -141,6 +141,9 @@ export interface RunRecord {
   bytes: number;
   items: number;
   error: string | null;
+  /** What the run produced, as its kind reports it (a backup: `BackupRunDetails`);
+   * absent for kinds that report nothing and for runs that did not finish. */
+  details?: Record<string, unknown> | null;
 }
 
 /** A job of the job engine: its definition and status, flat. */
@@ -256,4 +259,178 @@ export interface CopyRequest {
 export interface CopyReport {
   items: number;
   bytes: number;
+}
+
+// --- backups (`/api/v1/backups/…`, jobs of kind `backup`) --------------------------
+
+/** A repository this host knows (`GET /api/v1/backups/repos`). */
+export interface RepoRecord {
+  profile: string;
+  /** `s3://bucket/prefix/`. */
+  url: string;
+  /** This host never deletes or rewrites the repository's objects. */
+  append_only: boolean;
+  repo_id: string | null;
+  /** RFC 3339. */
+  added: string;
+}
+
+/** `POST /api/v1/backups/repos`: create a repository (an empty bucket or prefix only)
+ * or connect to one. The password goes to the server's keychain. */
+export interface AddRepo {
+  profile: string;
+  repo: string;
+  password: string;
+  create: boolean;
+  append_only: boolean;
+}
+
+export interface SnapshotSummary {
+  files_new: number;
+  files_changed: number;
+  files_unmodified: number;
+  total_files: number;
+  total_bytes: number;
+  data_added: number;
+  data_added_packed: number;
+  duration_secs: number;
+}
+
+export interface SnapshotInfo {
+  id: string;
+  short_id: string;
+  /** RFC 3339. */
+  time: string;
+  hostname: string;
+  paths: string[];
+  tags: string[];
+  parent: string | null;
+  summary: SnapshotSummary | null;
+}
+
+export type BackupEntryKind = 'file' | 'dir' | 'symlink' | 'special';
+
+/** One entry of a snapshot's folder (`GET /api/v1/backups/ls`). */
+export interface BackupEntry {
+  /** Absolute, as backed up: `/home/me/docs/a.txt`. */
+  path: string;
+  name: string;
+  kind: BackupEntryKind;
+  size: number;
+  mtime: string | null;
+  mode: number | null;
+  link_target: string | null;
+}
+
+/** One distinct version of a path (`GET /api/v1/backups/timeline`). */
+export interface Version {
+  kind: BackupEntryKind;
+  size: number;
+  mtime: string | null;
+  /** Equal for equal content. */
+  content_id: string;
+  /** The snapshots holding it, oldest first (full ids). */
+  snapshots: string[];
+  first_seen: string;
+  last_seen: string;
+}
+
+export type Overwrite = 'never' | 'if-changed' | 'always';
+
+/** `POST /api/v1/backups/restore`. */
+export interface RestoreRequest {
+  profile: string;
+  repo: string;
+  snapshot: string;
+  /** A path in the snapshot; `""` for all of it. */
+  path: string;
+  /** A local folder of the machine running the API. */
+  target: string;
+  overwrite: Overwrite;
+}
+
+export interface RestoreOutcome {
+  snapshot: string;
+  files_restored: number;
+  files_unchanged: number;
+  files_replaced: number;
+  dirs_restored: number;
+  bytes_restored: number;
+  resumed: boolean;
+}
+
+export interface KeepPolicy {
+  last?: number;
+  hourly?: number;
+  daily?: number;
+  weekly?: number;
+  monthly?: number;
+  yearly?: number;
+}
+
+export interface ForgetDecision {
+  snapshot: SnapshotInfo;
+  keep: boolean;
+  reasons: string[];
+}
+
+export interface PruneOutcome {
+  packs_removed: number;
+  packs_repacked: number;
+  packs_kept: number;
+  bytes_freed: number;
+  repo_size: number;
+  dry_run: boolean;
+}
+
+/** `POST /api/v1/backups/forget`. */
+export interface ForgetAnswer {
+  forget: { decisions: ForgetDecision[]; removed: number; dry_run: boolean };
+  prune: PruneOutcome | null;
+}
+
+export interface CheckFinding {
+  level: 'error' | 'warning' | (string & {});
+  message: string;
+  pack: string | null;
+  snapshots: string[];
+  files: string[];
+}
+
+export interface CheckOutcome {
+  ok: boolean;
+  findings: CheckFinding[];
+  read_data: string | null;
+}
+
+/** The `params` of a backup job. */
+export interface BackupParams {
+  profile: string;
+  repo: string;
+  /** Absolute local folders (or files). */
+  paths: string[];
+  excludes: string[];
+  exclude_files: string[];
+  git_ignore: boolean;
+  one_file_system: boolean;
+  exclude_caches: boolean;
+  tags: string[];
+  keep: KeepPolicy | null;
+  prune: boolean;
+}
+
+/** A backup run's `details` in the job's history. */
+export interface BackupRunDetails {
+  snapshot: string;
+  files_new: number;
+  files_changed: number;
+  files_unmodified: number;
+  bytes_added: number;
+  bytes_added_packed: number;
+  repo_size: number;
+  resumed_packs: number;
+  errors: number;
+  first_errors: string[];
+  forgotten?: number;
+  pruned_bytes?: number;
 }
