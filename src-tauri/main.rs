@@ -2,6 +2,7 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() -> anyhow::Result<()> {
+    coffer_backup::limit_malloc_arenas();
     #[cfg(target_os = "linux")]
     webkit_without_dmabuf();
     coffer_desktop::run()?;

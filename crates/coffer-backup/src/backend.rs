@@ -32,6 +32,47 @@ pub struct StoreBackend {
     /// Set when an operation is cancelled: every write fails from then on, so that a
     /// cancelled backup never writes its snapshot.
     refused: Arc<AtomicBool>,
+    /// Bounds the pack reads in flight: rustic's restore reads with 20 threads, each
+    /// holding up to a pack's worth of bytes.
+    reads: Arc<Slots>,
+}
+
+/// How many pack reads may be in flight at once (each up to a pack, 16–64 MiB).
+pub const PACK_READS_AT_ONCE: usize = 4;
+
+/// A counting semaphore for blocking threads.
+#[derive(Debug)]
+struct Slots {
+    free: std::sync::Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+impl Slots {
+    fn new(n: usize) -> Self {
+        Slots {
+            free: std::sync::Mutex::new(n),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    fn take(&self) -> SlotGuard<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        SlotGuard(self)
+    }
+}
+
+struct SlotGuard<'a>(&'a Slots);
+
+impl Drop for SlotGuard<'_> {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
+        *free += 1;
+        self.0.freed.notify_one();
+    }
 }
 
 impl std::fmt::Debug for StoreBackend {
@@ -52,6 +93,7 @@ impl StoreBackend {
             location,
             handle,
             refused: Arc::new(AtomicBool::new(false)),
+            reads: Arc::new(Slots::new(PACK_READS_AT_ONCE)),
         }
     }
 
@@ -232,6 +274,8 @@ impl ReadBackend for StoreBackend {
         length: u32,
     ) -> RusticResult<Bytes> {
         let key = self.key(tpe, id);
+        // Large reads (pack data) wait for a slot; small ones (headers, trees) do not.
+        let _slot = (tpe == FileType::Pack && length > 1 << 20).then(|| self.reads.take());
         let range = ByteRange {
             start: u64::from(offset),
             end: u64::from(offset) + u64::from(length),

@@ -15,6 +15,7 @@
 //! thread, where the backend drives the async `Store` with the runtime's handle.
 
 pub mod access;
+mod alloc;
 pub mod backend;
 pub mod backup;
 pub mod check;
@@ -36,6 +37,7 @@ pub mod target;
 pub mod timeline;
 
 pub use access::{Access, RepoCache, RepoRecord};
+pub use alloc::limit_malloc_arenas;
 pub use error::{Error, Result};
 pub use location::RepoLocation;
 pub use open::{OpenOptions, Repo};

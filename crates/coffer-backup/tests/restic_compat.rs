@@ -695,3 +695,116 @@ async fn repo_bytes(store: &dyn Store, bucket: &str) -> u64 {
     }
     total
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_append_only_host_never_deletes_and_leaves_stale_locks() {
+    let store = store();
+    let bucket = garage().fresh_bucket("bk-append");
+    let work = tempfile::tempdir().expect("tmp");
+    let src = work.path().join("src");
+    make_tree(&src, 1 << 20);
+    let host = access(Arc::clone(&store), &work.path().join("data"));
+    let location = RepoLocation::parse(&format!("s3://{bucket}/r")).expect("url");
+    let repo = host
+        .init(location.clone(), &password(), true)
+        .await
+        .expect("init append-only");
+    repo.backup(backup_of(&[&src]), quiet(), CancellationToken::new())
+        .await
+        .expect("backup");
+    repo.backup(backup_of(&[&src]), quiet(), CancellationToken::new())
+        .await
+        .expect("again");
+
+    let keep = KeepPolicy {
+        last: Some(1),
+        ..KeepPolicy::default()
+    };
+    assert_eq!(
+        repo.forget(keep, false).await.expect_err("forget").code(),
+        "append_only"
+    );
+    assert_eq!(
+        repo.forget(keep, true)
+            .await
+            .expect("a dry run is fine")
+            .removed,
+        1
+    );
+    assert_eq!(
+        repo.prune(false).await.expect_err("prune").code(),
+        "append_only"
+    );
+    assert_eq!(
+        repo.remove_key("0").await.expect_err("key").code(),
+        "append_only"
+    );
+    let err = repo
+        .change_password(&Sensitive::new("x".into()))
+        .await
+        .expect_err("passwd");
+    assert_eq!(err.code(), "append_only");
+    assert!(err.to_string().contains("append-only"), "{err}");
+
+    // A restic killed while it held its lock leaves a stale lock (this host, a dead
+    // process): the append-only host backs up beside it and leaves it in place.
+    let server = garage();
+    let mut held = Command::new("restic")
+        .args([
+            "-r",
+            &format!("s3:{}/{bucket}/r", server.endpoint.trim_end_matches('/')),
+        ])
+        .args(["-o", &format!("s3.region={}", server.region), "--no-cache"])
+        .args(["backup", "--stdin", "--stdin-filename", "piped.txt"])
+        .env("RESTIC_PASSWORD", PASSWORD)
+        .env("AWS_ACCESS_KEY_ID", &server.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &server.secret_access_key)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("restic");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while repo.locks().await.expect("locks").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "restic took no lock");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    held.kill().expect("kill -9 restic");
+    held.wait().expect("reaped");
+    let locks = repo.locks().await.expect("locks");
+    assert_eq!(locks.len(), 1);
+    assert!(
+        locks[0]
+            .stale
+            .as_deref()
+            .is_some_and(|s| s.contains("not running")),
+        "{locks:?}"
+    );
+    repo.backup(backup_of(&[&src]), quiet(), CancellationToken::new())
+        .await
+        .expect("beside a stale lock");
+    assert_eq!(
+        repo.locks().await.expect("locks").len(),
+        1,
+        "the stale lock is left in place"
+    );
+
+    // A host with full access clears it by the rule and can forget.
+    let full = Repo::open(
+        Arc::clone(&store),
+        location,
+        &password(),
+        Default::default(),
+    )
+    .await
+    .expect("open");
+    let done = full
+        .forget(keep, false)
+        .await
+        .expect("forget from a full-access host");
+    assert_eq!(done.removed, 2);
+    assert!(
+        full.locks().await.expect("locks").is_empty(),
+        "stale lock removed, own lock released"
+    );
+}

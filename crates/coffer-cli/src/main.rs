@@ -30,6 +30,7 @@ fn init_logging(verbose: u8) {
 }
 
 fn main() -> ExitCode {
+    coffer_backup::limit_malloc_arenas();
     let cli = Cli::parse();
     init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -502,6 +502,56 @@ fn kill_9_during_a_backup_then_run_again() {
         );
     }
     eprintln!("kill -9 drill: worst extra bytes stored by a rerun: {worst_extra}");
+
+    // A restore killed half-way goes on when run again, with the default
+    // `--overwrite never`: the files it was writing are its own.
+    let repo = format!("s3://{bucket}/clean");
+    let target = c.path("interrupted-restore");
+    let target_s = target.to_str().expect("utf8").to_string();
+    let started = Instant::now();
+    c.run_as(
+        &profile,
+        &[
+            "backup",
+            "restore",
+            &repo,
+            "latest",
+            "--target",
+            &c.path("timing").display().to_string(),
+        ],
+    )
+    .ok();
+    let restore_time = started.elapsed();
+    let child = c.spawn(&[
+        "--profile",
+        &profile,
+        "backup",
+        "restore",
+        &repo,
+        "latest",
+        "--target",
+        &target_s,
+    ]);
+    std::thread::sleep(restore_time.mul_f64(0.85));
+    let _ = Command::new("kill")
+        .args(["-9", &child.id().to_string()])
+        .status();
+    let killed = wait_or_kill(child, Duration::from_secs(30), "killed restore");
+    let resumed = c
+        .run_as(
+            &profile,
+            &[
+                "backup", "restore", &repo, "latest", "--target", &target_s, "--json",
+            ],
+        )
+        .ok()
+        .json();
+    eprintln!(
+        "restore killed after {:?} (exit {}), then: {resumed}",
+        restore_time.mul_f64(0.5),
+        killed.code
+    );
+    same_tree(&src, &target.join(src.strip_prefix("/").expect("absolute")));
     // The last repository restores identical.
     let target = c.path("drill-restore");
     c.run_as(
