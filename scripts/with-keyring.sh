@@ -41,6 +41,12 @@ daemon_pid=""
 
 cleanup() {
     if [[ -n "$daemon_pid" ]]; then
+        # A daemon that died under the command (a crash) explains failures that
+        # follow it ("no secret for profile …"): show its log before it goes.
+        if ! kill -0 "$daemon_pid" 2>/dev/null; then
+            echo "with-keyring: gnome-keyring-daemon exited before the command ended; its log:" >&2
+            cat "$keyring_tmp/daemon.log" >&2 || true
+        fi
         kill "$daemon_pid" 2>/dev/null || true
         wait "$daemon_pid" 2>/dev/null || true
     fi

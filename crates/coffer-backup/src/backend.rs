@@ -35,6 +35,18 @@ pub struct StoreBackend {
     /// Bounds the pack reads in flight: rustic's restore reads with 20 threads, each
     /// holding up to a pack's worth of bytes.
     reads: Arc<Slots>,
+    /// Writes under way (rustic's packer thread may still be uploading when an
+    /// operation has already failed).
+    writing: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a write as ended when dropped.
+struct WriteDone<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for WriteDone<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// How many pack reads may be in flight at once (each up to a pack, 16–64 MiB).
@@ -94,6 +106,17 @@ impl StoreBackend {
             handle,
             refused: Arc::new(AtomicBool::new(false)),
             reads: Arc::new(Slots::new(PACK_READS_AT_ONCE)),
+            writing: Arc::default(),
+        }
+    }
+
+    /// Waits (blocking) until no write is under way, at most `limit`: after a failed
+    /// or cancelled operation, so that what reached the repository is settled when
+    /// the caller hears of the end.
+    pub fn wait_for_writes(&self, limit: std::time::Duration) {
+        let deadline = std::time::Instant::now() + limit;
+        while self.writing.load(Ordering::SeqCst) > 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(10));
         }
     }
 
@@ -164,6 +187,8 @@ impl StoreBackend {
 
     /// Writes a whole object by key.
     pub(crate) fn put_key(&self, key: &str, bytes: Bytes) -> RusticResult<()> {
+        self.writing.fetch_add(1, Ordering::SeqCst);
+        let _done = WriteDone(&self.writing);
         if self.refused.load(Ordering::SeqCst) {
             return Err(RusticError::new(
                 ErrorKind::Backend,

@@ -155,13 +155,23 @@ impl Repo {
             let backend = repo.backend.clone();
             tokio::spawn(async move {
                 cancel.cancelled().await;
-                cancelled.store(true, Ordering::SeqCst);
+                // Writes are refused before the walk is told to stop: a walk cut short
+                // can then never be saved as a snapshot.
                 backend.refuse_writes();
+                cancelled.store(true, Ordering::SeqCst);
             })
         };
         let result = blocking({
             let cancelled = Arc::clone(&cancelled);
-            move || repo.backup_blocking(&request, &reporter, &cancelled)
+            move || {
+                let result = repo.backup_blocking(&request, &reporter, &cancelled);
+                if result.is_err() {
+                    // rustic's packer may still be uploading a pack: let it land.
+                    repo.backend
+                        .wait_for_writes(std::time::Duration::from_secs(120));
+                }
+                result
+            }
         })
         .await;
         watcher.abort();
@@ -233,9 +243,8 @@ impl Repo {
         let written: SnapshotFile = repo
             .archive(&BackupOptions::default(), &source, snap, &backup_paths)
             .map_err(Error::from_rustic)?;
-        if cancelled.load(Ordering::SeqCst) {
-            return Err(Error::Cancelled);
-        }
+        // Saved: the walk was complete (a cancelled walk cannot be saved), so a
+        // cancellation that came after the last write changes nothing.
         reporter.report(true);
         if let Some(marker) = &marker {
             let _ = std::fs::remove_file(marker);
