@@ -7,7 +7,7 @@
 //! queued again. Backups have a lane of their own, one at a time.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use coffer_core::session::Session;
 use coffer_jobs::{
@@ -68,22 +68,6 @@ impl BackupKind {
 impl From<Error> for JobError {
     fn from(e: Error) -> Self {
         JobError::new(e.code(), e.to_string())
-    }
-}
-
-/// A backup progress as the engine's transfer progress.
-fn as_job_progress(p: &Progress, started: Instant) -> coffer_core::transfer::Progress {
-    coffer_core::transfer::Progress {
-        operation: "backup",
-        bytes_done: p.bytes_done,
-        bytes_total: p.bytes_total.unwrap_or(0),
-        bytes_resumed: 0,
-        items_done: p.files_done,
-        items_total: p.files_total.unwrap_or(p.files_done),
-        rate: p.bytes_per_sec as f64,
-        eta: p.eta_secs.map(Duration::from_secs),
-        elapsed: started.elapsed(),
-        finished: false,
     }
 }
 
@@ -170,7 +154,9 @@ impl Kind for BackupKind {
         let started = Instant::now();
         let sink = {
             let ctx = ctx.clone();
-            Arc::new(move |progress: &Progress| ctx.progress(&as_job_progress(progress, started)))
+            Arc::new(move |progress: &Progress| {
+                ctx.progress(&progress.to_job_progress("backup", started))
+            })
         };
         let outcome = repo
             .backup(p.request.clone(), sink, ctx.cancel.clone())

@@ -48,6 +48,29 @@ pub struct Progress {
     pub errors: u64,
 }
 
+impl Progress {
+    /// This report as the job engine's progress of `operation` (`backup`, `restore`),
+    /// begun at `started`.
+    pub fn to_job_progress(
+        &self,
+        operation: &'static str,
+        started: Instant,
+    ) -> coffer_core::transfer::Progress {
+        coffer_core::transfer::Progress {
+            operation,
+            bytes_done: self.bytes_done,
+            bytes_total: self.bytes_total.unwrap_or(0),
+            bytes_resumed: 0,
+            items_done: self.files_done,
+            items_total: self.files_total.unwrap_or(self.files_done),
+            rate: self.bytes_per_sec as f64,
+            eta: self.eta_secs.map(Duration::from_secs),
+            elapsed: started.elapsed(),
+            finished: false,
+        }
+    }
+}
+
 /// Where progress goes. Called from the engine's threads: return quickly.
 pub trait ProgressSink: Send + Sync {
     /// A new report.

@@ -174,6 +174,16 @@ async fn keys(store: &dyn Store, bucket: &str) -> Vec<String> {
     out
 }
 
+/// A restore of the whole latest snapshot into `target`.
+fn whole_latest(target: &Path, overwrite: Overwrite) -> RestoreRequest {
+    RestoreRequest {
+        snapshot: "latest".into(),
+        path: String::new(),
+        target: target.to_path_buf(),
+        overwrite,
+    }
+}
+
 fn backup_of(paths: &[&Path]) -> BackupRequest {
     BackupRequest {
         paths: paths.iter().map(|p| p.to_path_buf()).collect(),
@@ -249,15 +259,7 @@ async fn restic_checks_and_restores_what_coffer_wrote() {
     // Coffer's own restore gives the same tree.
     let target = work.path().join("coffer-restore");
     let restored = repo
-        .restore(
-            RestoreRequest {
-                snapshot: "latest".into(),
-                path: String::new(),
-                target: target.clone(),
-                overwrite: Overwrite::Never,
-            },
-            quiet(),
-        )
+        .restore(whole_latest(&target, Overwrite::Never), quiet())
         .await
         .expect("restore");
     assert_eq!(restored.files_restored, 65, "the regular files");
@@ -265,15 +267,7 @@ async fn restic_checks_and_restores_what_coffer_wrote() {
 
     // Again into the same folder: nothing differs, nothing is written.
     let again = repo
-        .restore(
-            RestoreRequest {
-                snapshot: "latest".into(),
-                path: String::new(),
-                target: target.clone(),
-                overwrite: Overwrite::Never,
-            },
-            quiet(),
-        )
+        .restore(whole_latest(&target, Overwrite::Never), quiet())
         .await
         .expect("restore again");
     assert_eq!(again.files_restored, 0, "{again:?}");
@@ -282,15 +276,7 @@ async fn restic_checks_and_restores_what_coffer_wrote() {
     let changed = inner(&target).join("small/file-002.txt");
     std::fs::write(&changed, b"edited by the user").expect("edit");
     let refused = repo
-        .restore(
-            RestoreRequest {
-                snapshot: "latest".into(),
-                path: String::new(),
-                target: target.clone(),
-                overwrite: Overwrite::Never,
-            },
-            quiet(),
-        )
+        .restore(whole_latest(&target, Overwrite::Never), quiet())
         .await
         .expect_err("never overwrites");
     assert!(
@@ -302,17 +288,9 @@ async fn restic_checks_and_restores_what_coffer_wrote() {
         std::fs::read(&changed).expect("read"),
         b"edited by the user"
     );
-    repo.restore(
-        RestoreRequest {
-            snapshot: "latest".into(),
-            path: String::new(),
-            target: target.clone(),
-            overwrite: Overwrite::IfChanged,
-        },
-        quiet(),
-    )
-    .await
-    .expect("if-changed");
+    repo.restore(whole_latest(&target, Overwrite::IfChanged), quiet())
+        .await
+        .expect("if-changed");
     assert_eq!(describe(&inner(&target)), want);
 
     // One path of a snapshot.
@@ -855,17 +833,9 @@ async fn the_local_profile_holds_a_repository_restic_reads_as_a_folder() {
         String::from_utf8_lossy(&out.stderr)
     );
     let target = work.path().join("restored");
-    repo.restore(
-        RestoreRequest {
-            snapshot: "latest".into(),
-            path: String::new(),
-            target: target.clone(),
-            overwrite: Overwrite::Never,
-        },
-        quiet(),
-    )
-    .await
-    .expect("restore");
+    repo.restore(whole_latest(&target, Overwrite::Never), quiet())
+        .await
+        .expect("restore");
     assert_eq!(
         describe(&target.join(src.strip_prefix("/").expect("absolute"))),
         describe(&src)
@@ -904,17 +874,9 @@ async fn transient_store_failures_are_retried_under_a_backup_and_a_restore() {
         .await
         .expect("backup through faults");
     let target = work.path().join("restored");
-    repo.restore(
-        RestoreRequest {
-            snapshot: "latest".into(),
-            path: String::new(),
-            target: target.clone(),
-            overwrite: Overwrite::Never,
-        },
-        quiet(),
-    )
-    .await
-    .expect("restore through faults");
+    repo.restore(whole_latest(&target, Overwrite::Never), quiet())
+        .await
+        .expect("restore through faults");
     assert_eq!(
         describe(&target.join(src.strip_prefix("/").expect("absolute"))),
         describe(&src)

@@ -47,12 +47,9 @@ fn location(repo: &str) -> ApiResult<RepoLocation> {
     Ok(RepoLocation::parse(repo)?)
 }
 
-async fn open(state: &ApiState, q: &RepoQuery) -> ApiResult<Repo> {
-    let access = access(state, &q.profile)?;
-    Ok(state
-        .backups()
-        .open(&access, location(&q.repo)?, None)
-        .await?)
+async fn open(state: &ApiState, profile: &str, repo: &str) -> ApiResult<Repo> {
+    let access = access(state, profile)?;
+    Ok(state.backups().open(&access, location(repo)?, None).await?)
 }
 
 /// The repositories this host knows.
@@ -124,7 +121,9 @@ pub async fn snapshots(
     State(state): State<ApiState>,
     QueryParams(q): QueryParams<RepoQuery>,
 ) -> ApiResult<Json<Vec<SnapshotInfo>>> {
-    Ok(Json(open(&state, &q).await?.snapshots().await?))
+    Ok(Json(
+        open(&state, &q.profile, &q.repo).await?.snapshots().await?,
+    ))
 }
 
 /// `GET /api/v1/backups/ls`.
@@ -149,14 +148,7 @@ pub async fn ls(
     State(state): State<ApiState>,
     QueryParams(q): QueryParams<LsQuery>,
 ) -> ApiResult<Json<Vec<Entry>>> {
-    let repo = open(
-        &state,
-        &RepoQuery {
-            profile: q.profile,
-            repo: q.repo,
-        },
-    )
-    .await?;
+    let repo = open(&state, &q.profile, &q.repo).await?;
     Ok(Json(repo.ls(&q.snapshot, &q.path, false).await?))
 }
 
@@ -179,14 +171,7 @@ pub async fn timeline(
     State(state): State<ApiState>,
     QueryParams(q): QueryParams<TimelineQuery>,
 ) -> ApiResult<Json<Vec<Version>>> {
-    let repo = open(
-        &state,
-        &RepoQuery {
-            profile: q.profile,
-            repo: q.repo,
-        },
-    )
-    .await?;
+    let repo = open(&state, &q.profile, &q.repo).await?;
     Ok(Json(repo.timeline(&q.path).await?))
 }
 
@@ -230,14 +215,7 @@ pub async fn restore(
         None => Overwrite::Never,
         Some(s) => s.parse()?,
     };
-    let repo = open(
-        &state,
-        &RepoQuery {
-            profile: body.profile.clone(),
-            repo: body.repo.clone(),
-        },
-    )
-    .await?;
+    let repo = open(&state, &body.profile, &body.repo).await?;
     let id = headers
         .get(super::objects::JOB_ID_HEADER)
         .and_then(|v| v.to_str().ok());
@@ -259,18 +237,7 @@ pub async fn restore(
         let progress = job.progress_sink();
         let started = std::time::Instant::now();
         std::sync::Arc::new(move |p: &coffer_backup::progress::Progress| {
-            progress(&coffer_core::transfer::Progress {
-                operation: "restore",
-                bytes_done: p.bytes_done,
-                bytes_total: p.bytes_total.unwrap_or(0),
-                bytes_resumed: 0,
-                items_done: p.files_done,
-                items_total: p.files_total.unwrap_or(0),
-                rate: p.bytes_per_sec as f64,
-                eta: p.eta_secs.map(std::time::Duration::from_secs),
-                elapsed: started.elapsed(),
-                finished: false,
-            });
+            progress(&p.to_job_progress("restore", started));
         })
     };
     let result = repo
@@ -334,14 +301,7 @@ pub async fn forget(
     State(state): State<ApiState>,
     Body(body): Body<ForgetBody>,
 ) -> ApiResult<Json<ForgetAnswer>> {
-    let repo = open(
-        &state,
-        &RepoQuery {
-            profile: body.profile,
-            repo: body.repo,
-        },
-    )
-    .await?;
+    let repo = open(&state, &body.profile, &body.repo).await?;
     let forget = repo.forget(body.keep, body.dry_run).await?;
     let prune = if body.prune && (forget.removed > 0 || body.dry_run) {
         Some(repo.prune(body.dry_run).await?)
@@ -373,14 +333,7 @@ pub async fn prune(
     State(state): State<ApiState>,
     Body(body): Body<PruneBody>,
 ) -> ApiResult<Json<PruneOutcome>> {
-    let repo = open(
-        &state,
-        &RepoQuery {
-            profile: body.profile,
-            repo: body.repo,
-        },
-    )
-    .await?;
+    let repo = open(&state, &body.profile, &body.repo).await?;
     Ok(Json(repo.prune(body.dry_run).await?))
 }
 
@@ -406,14 +359,7 @@ pub async fn check(
     State(state): State<ApiState>,
     Body(body): Body<CheckBody>,
 ) -> ApiResult<Json<CheckOutcome>> {
-    let repo = open(
-        &state,
-        &RepoQuery {
-            profile: body.profile,
-            repo: body.repo,
-        },
-    )
-    .await?;
+    let repo = open(&state, &body.profile, &body.repo).await?;
     Ok(Json(
         repo.check(CheckRequest {
             read_data_subset: body.read_data_subset,
