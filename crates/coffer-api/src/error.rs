@@ -120,7 +120,7 @@ pub fn backup_status(e: &coffer_backup::Error) -> StatusCode {
         "wrong_password" => StatusCode::FORBIDDEN,
         "no_password" | "invalid" | "io" => StatusCode::BAD_REQUEST,
         "cancelled" => StatusCode::SERVICE_UNAVAILABLE,
-        "verification" | "cryptography" => StatusCode::BAD_GATEWAY,
+        "verification" | "cryptography" | "damaged" => StatusCode::BAD_GATEWAY,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

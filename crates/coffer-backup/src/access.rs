@@ -103,21 +103,49 @@ impl Access {
         )
         .await?;
         password::store(&self.secrets, &self.profile, &location, password).await?;
+        password::cache_master_key(&self.secrets, &self.profile, &location, repo.master_key())
+            .await;
         self.remember(&location, append_only, &repo)?;
         Ok(repo)
     }
 
-    /// Opens a repository with the given password, or the keychain's. A repository
-    /// opened with a given password that the keychain does not have yet is remembered
-    /// (the password is not stored: `--password-stdin` stays the caller's choice).
+    /// Opens a repository with the given password, or the keychain's (its master key
+    /// when the keychain keeps one: see [`password`]). A repository opened with a given
+    /// password that the keychain does not have yet is remembered (the password is not
+    /// stored: `--password-stdin` stays the caller's choice).
     pub async fn open(
         &self,
         location: RepoLocation,
         given: Option<Sensitive<String>>,
     ) -> Result<Repo> {
-        let password = password::resolve(&self.secrets, &self.profile, &location, given).await?;
         let record = self.record(&location)?;
         let append_only = record.as_ref().is_some_and(|r| r.append_only);
+        let from_keychain = given.is_none();
+        if from_keychain
+            && let Some(key) =
+                password::cached_master_key(&self.secrets, &self.profile, &location).await
+        {
+            match Repo::open_with_key(
+                Arc::clone(&self.store),
+                location.clone(),
+                key,
+                self.options(append_only),
+            )
+            .await
+            {
+                Ok(repo) => {
+                    if record.is_none() {
+                        self.remember(&location, append_only, &repo)?;
+                    }
+                    return Ok(repo);
+                }
+                Err(e) => tracing::info!(
+                    code = e.code(),
+                    "the kept master key did not open the repository; trying the password"
+                ),
+            }
+        }
+        let password = password::resolve(&self.secrets, &self.profile, &location, given).await?;
         let repo = Repo::open(
             Arc::clone(&self.store),
             location.clone(),
@@ -125,6 +153,10 @@ impl Access {
             self.options(append_only),
         )
         .await?;
+        if from_keychain {
+            password::cache_master_key(&self.secrets, &self.profile, &location, repo.master_key())
+                .await;
+        }
         if record.is_none() {
             self.remember(&location, append_only, &repo)?;
         }

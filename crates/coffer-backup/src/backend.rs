@@ -125,9 +125,19 @@ impl StoreBackend {
         self.refused.store(true, Ordering::SeqCst);
     }
 
-    /// Writes are allowed again (a new operation starts).
-    pub fn allow_writes(&self) {
-        self.refused.store(false, Ordering::SeqCst);
+    /// The same backend for a new operation: writes allowed, its own count of writes
+    /// under way. A cancelled operation's threads that rustic leaves running keep the
+    /// old backend, whose writes stay refused: they can never land while the next
+    /// operation runs (a pack no index names).
+    pub fn for_new_operation(&self) -> StoreBackend {
+        StoreBackend {
+            store: Arc::clone(&self.store),
+            location: self.location.clone(),
+            handle: self.handle.clone(),
+            refused: Arc::new(AtomicBool::new(false)),
+            reads: Arc::clone(&self.reads),
+            writing: Arc::default(),
+        }
     }
 
     /// The repository's location.

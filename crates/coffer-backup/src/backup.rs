@@ -144,8 +144,9 @@ impl Repo {
         cancel: CancellationToken,
     ) -> Result<BackupOutcome> {
         request.validate()?;
-        let repo = self.clone();
-        repo.backend.allow_writes();
+        // A backend of its own: writes of an earlier, cancelled run stay refused.
+        let mut repo = self.clone();
+        repo.backend = self.backend.for_new_operation();
         let counters = Arc::new(Counters::default());
         let reporter = Reporter::new(sink, Arc::clone(&counters), "backing up");
         let cancelled = Arc::new(AtomicBool::new(false));

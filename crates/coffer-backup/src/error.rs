@@ -103,6 +103,21 @@ pub enum Error {
         /// The cause.
         source: std::io::Error,
     },
+    /// A blob read from the repository is damaged: nothing was written from it.
+    #[error(
+        "blob {blob} in pack {pack} {what} (needed for {file}): the repository is damaged; \
+         `coffer backup check --read-data-subset 100%` names every snapshot affected"
+    )]
+    Damaged {
+        /// The pack's id.
+        pack: String,
+        /// The blob's id.
+        blob: String,
+        /// A file it belongs to.
+        file: String,
+        /// What is wrong ("does not decrypt", "does not match its id").
+        what: String,
+    },
     /// The operation was cancelled.
     #[error("cancelled")]
     Cancelled,
@@ -144,6 +159,7 @@ impl Error {
             Error::Invalid { .. } => "invalid",
             Error::WouldOverwrite { .. } => "would_overwrite",
             Error::Io { .. } => "io",
+            Error::Damaged { .. } => "damaged",
             Error::Cancelled => "cancelled",
             Error::Engine { code, .. } => code,
         }

@@ -19,6 +19,7 @@ mod alloc;
 pub mod backend;
 pub mod backup;
 pub mod check;
+mod crypto;
 mod error;
 pub mod forget;
 pub mod init;

@@ -16,16 +16,14 @@
 use std::sync::mpsc;
 use std::time::Duration;
 
-use aes256ctr_poly1305aes::Aes256CtrPoly1305Aes;
-use aes256ctr_poly1305aes::aead::{self, Aead, AeadInPlace};
 use bytes::Bytes;
-use rand::Rng;
 use rustic_core::repofile::MasterKey;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::backend::StoreBackend;
+use crate::crypto::{crypto_error, decrypt_file as decrypt, encrypt};
 use crate::error::{Error, Result};
 use crate::open::{Repo, blocking};
 
@@ -127,52 +125,6 @@ fn pid_alive(pid: i64) -> bool {
         return true;
     }
     pid > 0 && proc.join(pid.to_string()).exists()
-}
-
-/// restic's encryption of a repository file: a random 16-byte nonce, AES-256-CTR, and
-/// a Poly1305-AES tag.
-fn cipher(key: &MasterKey) -> Aes256CtrPoly1305Aes {
-    let mut raw = aes256ctr_poly1305aes::Key::default();
-    raw[0..32].copy_from_slice(&key.encrypt);
-    raw[32..48].copy_from_slice(&key.mac.k);
-    raw[48..64].copy_from_slice(&key.mac.r);
-    Aes256CtrPoly1305Aes::new(&raw)
-}
-
-fn encrypt(key: &MasterKey, plain: &[u8]) -> Result<Vec<u8>> {
-    let mut nonce = aead::Nonce::<Aes256CtrPoly1305Aes>::default();
-    rand::rng().fill_bytes(&mut nonce);
-    let mut out = Vec::with_capacity(plain.len() + 32);
-    out.extend_from_slice(&nonce);
-    out.extend_from_slice(plain);
-    let tag = cipher(key)
-        .encrypt_in_place_detached(&nonce, &[], &mut out[16..])
-        .map_err(|_| crypto_error("encrypting a lock failed"))?;
-    out.extend_from_slice(&tag);
-    Ok(out)
-}
-
-fn decrypt(key: &MasterKey, data: &[u8]) -> Result<Vec<u8>> {
-    if data.len() < 32 {
-        return Err(crypto_error("a lock file is too short to be encrypted"));
-    }
-    let nonce = aead::Nonce::<Aes256CtrPoly1305Aes>::from_slice(&data[..16]);
-    let plain = cipher(key)
-        .decrypt(nonce, &data[16..])
-        .map_err(|_| crypto_error("a lock file does not decrypt with this repository's key"))?;
-    // Repository format 2 may compress: a leading 2 marks zstd, JSON starts with `{`.
-    match plain.first() {
-        Some(2) => zstd::decode_all(&plain[1..])
-            .map_err(|e| crypto_error(&format!("a lock file does not decompress: {e}"))),
-        _ => Ok(plain),
-    }
-}
-
-fn crypto_error(message: &str) -> Error {
-    Error::Engine {
-        code: "cryptography",
-        message: message.to_string(),
-    }
 }
 
 /// A lock this process holds; refreshed in the background, removed on [`Self::release`]
@@ -356,15 +308,6 @@ fn list_locks(be: &StoreBackend, key: &MasterKey) -> Result<Vec<FoundLock>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn encrypt_decrypt_round_trip() {
-        let key = MasterKey::new();
-        let data = encrypt(&key, b"{\"a\":1}").expect("encrypt");
-        assert_eq!(decrypt(&key, &data).expect("decrypt"), b"{\"a\":1}");
-        let other = MasterKey::new();
-        assert!(decrypt(&other, &data).is_err());
-    }
 
     #[test]
     fn stale_rules() {

@@ -88,14 +88,34 @@ impl Repo {
         password: &Sensitive<String>,
         options: OpenOptions,
     ) -> Result<Repo> {
+        let credentials = Credentials::password(password.expose());
+        Self::open_with(store, location, credentials, options).await
+    }
+
+    /// Opens the repository at `location` with its master key (no key derivation),
+    /// after the same check as [`Repo::open`].
+    pub(crate) async fn open_with_key(
+        store: Arc<dyn Store>,
+        location: RepoLocation,
+        key: MasterKey,
+        options: OpenOptions,
+    ) -> Result<Repo> {
+        Self::open_with(store, location, Credentials::Masterkey(key), options).await
+    }
+
+    async fn open_with(
+        store: Arc<dyn Store>,
+        location: RepoLocation,
+        credentials: Credentials,
+        options: OpenOptions,
+    ) -> Result<Repo> {
         target::check_for_open(store.as_ref(), &location).await?;
         let backend = StoreBackend::new(store, location, Handle::current());
-        let password = password.expose().clone();
         blocking(move || {
             let bars = Bars::default();
             let repo = unopened(&backend, &options, &bars)?;
             let inner = repo
-                .open(&Credentials::password(&password))
+                .open(&credentials)
                 .map_err(|e| open_error(e, backend.location_ref()))?;
             Ok(Repo {
                 key: inner.key(),
@@ -106,6 +126,11 @@ impl Repo {
             })
         })
         .await
+    }
+
+    /// The master key (to keep in the keychain beside the password).
+    pub(crate) fn master_key(&self) -> &MasterKey {
+        &self.key
     }
 
     /// Where the repository is.

@@ -20,11 +20,16 @@
 //! journal's start time is taken as one the interrupted run was writing, not as the
 //! user's.
 
+use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rustic_core::{LocalDestination, LsOptions, RestoreOptions};
+use rustic_core::repofile::Node;
+use rustic_core::{
+    IndexedFullStatus, LocalDestination, LsOptions, Repository, RestoreOptions, RestorePlan,
+    RusticResult,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -32,6 +37,9 @@ use crate::error::{Error, Result};
 use crate::ls::tree_path;
 use crate::open::{Repo, blocking};
 use crate::progress::{Counters, ProgressSink, Reporter};
+
+mod contents;
+use contents::ContentPlan;
 
 /// What to do with files that already exist in the target.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,8 +167,6 @@ impl Repo {
         let node = repo
             .node_from_snapshot_and_path(snap, &path)
             .map_err(|_| Error::NotFound(format!("no `/{path}` in snapshot {}", &snap_id[..8])))?;
-        let mut ls_opts = LsOptions::default();
-        ls_opts.recursive = true;
 
         // Where each snapshot entry lands: the target itself for the node, then below.
         let dest_root = if node.is_dir() {
@@ -181,13 +187,7 @@ impl Repo {
         let mut conflicts = Vec::new();
         let mut conflict_count = 0usize;
         let mut to_remove = Vec::new();
-        let single = (!node.is_dir()).then(|| Ok((PathBuf::new(), node.clone())));
-        let entries: Box<
-            dyn Iterator<Item = rustic_core::RusticResult<(PathBuf, rustic_core::repofile::Node)>>,
-        > = match single {
-            Some(one) => Box::new(std::iter::once(one)),
-            None => Box::new(repo.ls(&node, &ls_opts).map_err(Error::from_rustic)?),
-        };
+        let entries = walk(&repo, &node)?;
         for item in entries {
             let (rel, entry) = item.map_err(Error::from_rustic)?;
             if !entry.is_file() {
@@ -197,12 +197,7 @@ impl Repo {
             let Ok(meta) = std::fs::symlink_metadata(&dest) else {
                 continue;
             };
-            let same = meta.is_file()
-                && meta.len() == entry.meta.size
-                && entry.meta.mtime.is_some_and(|m| {
-                    m.as_second() == meta.mtime()
-                        && i64::from(m.subsec_nanosecond()) == meta.mtime_nsec()
-                });
+            let same = same_file(&meta, &entry);
             match request.overwrite {
                 Overwrite::Always => to_remove.push(dest),
                 Overwrite::IfChanged => {
@@ -261,20 +256,79 @@ impl Repo {
             .map_err(|e| Error::io(path, e))?;
         }
 
+        // Folders and file contents are Coffer's (restore/contents.rs: bounded memory,
+        // every blob checked); then rustic makes symlinks and special files and sets
+        // modes, mtimes and ownership.
+        reporter.phase("planning");
+        let mut plan = ContentPlan::default();
+        let mut counts = RestoreOutcome::default();
+        let mut link_sources: BTreeMap<(u64, u64), PathBuf> = BTreeMap::new();
+        let mut hard_links: Vec<(PathBuf, PathBuf)> = Vec::new();
+        let entries = walk(&repo, &node)?;
+        for item in entries {
+            let (rel, entry) = item.map_err(Error::from_rustic)?;
+            check_relative(&rel)?;
+            let dest = land(&rel);
+            if entry.is_dir() {
+                if !dest.is_dir() {
+                    std::fs::create_dir_all(&dest).map_err(|e| Error::io(&dest, e))?;
+                    counts.dirs_restored += 1;
+                }
+                continue;
+            }
+            if !entry.is_file() {
+                continue;
+            }
+            if let Some(parent) = dest.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+                let real = std::fs::canonicalize(parent).map_err(|e| Error::io(parent, e))?;
+                if !real.starts_with(&target) {
+                    return Err(Error::invalid(
+                        "path",
+                        format!(
+                            "{} leads out of {} through a symlink: nothing is written there",
+                            dest.display(),
+                            target.display()
+                        ),
+                    ));
+                }
+            }
+            let m = &entry.meta;
+            if m.links > 1 && m.device_id != 0 && m.inode != 0 {
+                if let Some(source) = link_sources.get(&(m.device_id, m.inode)) {
+                    hard_links.push((source.clone(), dest));
+                    continue;
+                }
+                link_sources.insert((m.device_id, m.inode), dest.clone());
+            }
+            match std::fs::symlink_metadata(&dest) {
+                Ok(meta) if same_file(&meta, &entry) => {
+                    counts.files_unchanged += 1;
+                    continue;
+                }
+                Ok(_) => counts.files_replaced += 1,
+                Err(_) => {}
+            }
+            plan.add_file(&repo, &dest, &entry)?;
+        }
+        counts.files_restored = plan.files() as u64;
+        counts.bytes_restored = plan.bytes;
+        reporter.phase("restoring file contents");
+        plan.write(&self.backend, &self.key, reporter)?;
+        for (source, dest) in hard_links {
+            if std::fs::symlink_metadata(&dest).is_ok() {
+                std::fs::remove_file(&dest).map_err(|e| Error::io(&dest, e))?;
+            }
+            std::fs::hard_link(&source, &dest).map_err(|e| Error::io(&dest, e))?;
+        }
+
+        reporter.phase("setting metadata");
         let dest = LocalDestination::new(&dest_root.display().to_string(), true, !node.is_dir())
             .map_err(Error::from_rustic)?;
         let mut opts = RestoreOptions::default();
         // Ownership only as root (restic does the same); modes and mtimes always.
         opts.no_ownership = !is_root();
-        let ls = repo.ls(&node, &ls_opts).map_err(Error::from_rustic)?;
-        reporter.phase("planning");
-        let plan = repo
-            .prepare_restore(&opts, ls, &dest, false)
-            .map_err(Error::from_rustic)?;
-        let stats = plan.stats;
-        let bytes = plan.restore_size;
-        let ls = repo.ls(&node, &ls_opts).map_err(Error::from_rustic)?;
-        repo.restore(plan, &opts, ls, &dest)
+        repo.restore(RestorePlan::default(), &opts, walk(&repo, &node)?, &dest)
             .map_err(Error::from_rustic)?;
         reporter.phase("done");
         if let Some(journal_path) = &journal_path {
@@ -283,13 +337,55 @@ impl Repo {
         lock.release();
         Ok(RestoreOutcome {
             snapshot: snap_id,
-            files_restored: stats.files.restore + stats.files.modify,
-            files_unchanged: stats.files.unchanged + stats.files.verified,
-            files_replaced: stats.files.modify,
-            dirs_restored: stats.dirs.restore,
-            bytes_restored: bytes,
             resumed,
+            ..counts
         })
+    }
+}
+
+/// Entries of a snapshot's tree with their paths.
+type Entries<'a> = Box<dyn Iterator<Item = RusticResult<(PathBuf, Node)>> + 'a>;
+
+/// Every entry below `node`, recursively, with its path relative to it (a file: itself,
+/// with an empty path).
+fn walk<'a>(repo: &'a Repository<IndexedFullStatus>, node: &Node) -> Result<Entries<'a>> {
+    if !node.is_dir() {
+        return Ok(Box::new(std::iter::once(Ok((
+            PathBuf::new(),
+            node.clone(),
+        )))));
+    }
+    let mut opts = LsOptions::default();
+    opts.recursive = true;
+    Ok(Box::new(repo.ls(node, &opts).map_err(Error::from_rustic)?))
+}
+
+/// Whether an existing `meta` is the snapshot's file `entry`: a file of its size and
+/// mtime (to the nanosecond).
+fn same_file(meta: &std::fs::Metadata, entry: &Node) -> bool {
+    meta.is_file()
+        && meta.len() == entry.meta.size
+        && entry.meta.mtime.is_some_and(|m| {
+            m.as_second() == meta.mtime() && i64::from(m.subsec_nanosecond()) == meta.mtime_nsec()
+        })
+}
+
+/// A path from a snapshot must stay below the target: only plain names, never `..`,
+/// a root or a prefix (a hostile repository could hold any name).
+fn check_relative(rel: &Path) -> Result<()> {
+    if rel
+        .components()
+        .all(|c| matches!(c, std::path::Component::Normal(_)))
+    {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            "path",
+            format!(
+                "the snapshot holds `{}`, which would leave the target: nothing is written there",
+                rel.display()
+            ),
+        ))
     }
 }
 
