@@ -3,7 +3,9 @@
 //! `webkitgtk:browserOptions.binary`), against Garage. The flow: add a Garage
 //! profile, open a bucket, upload by a drop (`tauri://drag-drop` with a real file
 //! path), see the object with its size, rename it, delete it, and save a screenshot
-//! of the browser view to the artifacts folder.
+//! of the browser view to the artifacts folder. The Backups page in the same window:
+//! a repository on the `local` profile, a job run now, its snapshot's tree, a file's
+//! timeline and a restore in one click.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -395,4 +397,130 @@ fn the_app_started_on_a_data_dir_an_agent_owns_is_its_window() {
     // The window is gone; the agent still answers.
     assert!(host.state().engine().list().is_empty());
     runtime.block_on(host.shutdown());
+}
+
+/// Sets a `<select>` to `value` as a person would (the change event included).
+fn select(d: &Driver, css: &str, value: &str) {
+    d.find(&format!("{css} option[value={}]", css_str(value)));
+    d.exec(
+        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+         s.dispatchEvent(new Event('change', { bubbles: true })); return true",
+        json!([css, value]),
+    );
+}
+
+#[test]
+fn the_backups_page_in_the_window_backs_up_browses_and_restores() {
+    if !ready() {
+        return;
+    }
+    let xvfb = coffer_testkit::Xvfb::start().expect("Xvfb");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    let src = std::fs::canonicalize(dir.path())
+        .expect("canonical")
+        .join("backup src");
+    std::fs::create_dir_all(src.join("docs")).expect("src");
+    let body = "notes kept by the desktop test ü\n";
+    std::fs::write(src.join("docs/notes ü +%.txt"), body).expect("write");
+    std::fs::write(src.join("top.bin"), vec![5u8; 200_000]).expect("write");
+    let restore = dir.path().join("restored");
+    let url = format!("s3://desk-backups-{}/", std::process::id());
+    let password = "desktop backup password";
+
+    let d = Driver::start(&xvfb.display, &home);
+    d.find("[data-testid=bucket-row][data-bucket=samples]");
+    d.click("[data-testid=nav-backups]");
+    d.find("[data-testid=backups-view][data-loaded=true]");
+
+    // A repository on the embedded `local` profile, made through the form.
+    d.click("[data-testid=backups-tab-repos]");
+    d.click("[data-testid=backup-repo-add]");
+    d.find("[data-testid=backup-repo-dialog]");
+    select(&d, "[data-testid=backup-repo-profile]", "local");
+    d.click("[data-testid=backup-repo-mode-create]");
+    d.type_into("[data-testid=backup-repo-url]", &url);
+    d.type_into("[data-testid=backup-repo-password]", password);
+    d.type_into("[data-testid=backup-repo-password2]", password);
+    d.click("[data-testid=backup-repo-save]");
+    d.find(&format!(
+        "[data-testid=repo-row][data-url={}][data-profile=local]",
+        css_str(&url)
+    ));
+    let page = d.exec("return document.documentElement.outerHTML", json!([]));
+    assert!(
+        !page.to_string().contains(password),
+        "the password stays out of the page"
+    );
+
+    // A job of the folder, run now: it ends done with a snapshot.
+    d.click("[data-testid=backups-tab-jobs]");
+    d.click("[data-testid=backup-job-new]");
+    d.find("[data-testid=backup-job-dialog]");
+    select(&d, "[data-testid=bj-repo]", &format!("local:{url}"));
+    d.type_into("[data-testid=bj-paths]", src.to_str().expect("utf-8"));
+    d.click("[data-testid=bj-schedule-mode-none]");
+    d.click("[data-testid=bj-save]");
+    let job_row = format!("[data-testid=backup-job-row][data-repo={}]", css_str(&url));
+    d.find(&job_row);
+    d.click(&format!("{job_row} [data-testid=backup-job-action-run]"));
+    d.find(&format!("{job_row}[data-state=done]"));
+    let snapshot = d.wait(
+        "the run's snapshot",
+        "const r = document.querySelector('[data-testid=backup-run-row][data-result=done]'); \
+         return r && r.dataset.snapshot",
+        json!([]),
+    );
+    assert_eq!(snapshot.as_str().map(str::len), Some(64), "{snapshot}");
+
+    // The snapshot's tree, a file's timeline, and a restore of it in one click.
+    d.click("[data-testid=backups-tab-snapshots]");
+    select(&d, "[data-testid=snapshots-repo]", &format!("local:{url}"));
+    d.find("[data-testid=snapshot-list][data-count=\"1\"]");
+    d.click("[data-testid=snapshot-row] [data-testid=snapshot-open]");
+    let tree_row = |path: &Path| {
+        format!(
+            "[data-testid=tree-row][data-path={}]",
+            css_str(path.to_str().expect("utf-8"))
+        )
+    };
+    d.find(&tree_row(&src.join("top.bin")));
+    d.click(&tree_row(&src.join("docs")));
+    let notes = src.join("docs/notes ü +%.txt");
+    d.click(&tree_row(&notes));
+    d.find("[data-testid=timeline][data-loaded=true]");
+    d.type_into(
+        "[data-testid=timeline-target]",
+        restore.to_str().expect("utf-8"),
+    );
+    d.click("[data-testid=timeline-row] [data-testid=timeline-restore]");
+    let restored = d.wait(
+        "the restore's result",
+        "const r = document.querySelector('[data-testid=timeline] [data-testid=restore-result]'); \
+         return r && r.dataset.filesRestored",
+        json!([]),
+    );
+    assert_eq!(restored, json!("1"));
+    let found = walk_for(&restore, "notes ü +%.txt").expect("the restored file");
+    assert_eq!(std::fs::read_to_string(found).expect("read"), body);
+    let artifacts = std::env::var_os("COFFER_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("artifacts"));
+    std::fs::create_dir_all(&artifacts).expect("artifacts");
+    d.screenshot(&artifacts.join("desktop-backups.png"));
+}
+
+/// The first file named `name` under `dir`.
+fn walk_for(dir: &Path, name: &str) -> Option<PathBuf> {
+    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if let Some(found) = walk_for(&path, name) {
+                return Some(found);
+            }
+        } else if entry.file_name() == name {
+            return Some(path);
+        }
+    }
+    None
 }
