@@ -209,11 +209,7 @@ impl Repo {
                     if same {
                         continue;
                     }
-                    let ours = since.is_some_and(|since| {
-                        OffsetDateTime::from_unix_timestamp(meta.ctime())
-                            .is_ok_and(|ctime| ctime >= since - time::Duration::seconds(1))
-                    });
-                    if !ours {
+                    if !written_since(&meta, since) {
                         conflict_count += 1;
                         if conflicts.len() < SHOWN_CONFLICTS {
                             conflicts.push(dest.display().to_string());
@@ -306,7 +302,9 @@ impl Repo {
                     counts.files_unchanged += 1;
                     continue;
                 }
-                Ok(_) => counts.files_replaced += 1,
+                // A file the interrupted run had begun is not the user's.
+                Ok(meta) if !written_since(&meta, since) => counts.files_replaced += 1,
+                Ok(_) => {}
                 Err(_) => {}
             }
             plan.add_file(&repo, &dest, &entry)?;
@@ -358,6 +356,15 @@ fn walk<'a>(repo: &'a Repository<IndexedFullStatus>, node: &Node) -> Result<Entr
     let mut opts = LsOptions::default();
     opts.recursive = true;
     Ok(Box::new(repo.ls(node, &opts).map_err(Error::from_rustic)?))
+}
+
+/// Whether a file's status changed after an interrupted restore started (`since`, from
+/// its journal): then that run was writing it (1 s of slack for clock granularity).
+fn written_since(meta: &std::fs::Metadata, since: Option<OffsetDateTime>) -> bool {
+    since.is_some_and(|since| {
+        OffsetDateTime::from_unix_timestamp(meta.ctime())
+            .is_ok_and(|ctime| ctime >= since - time::Duration::seconds(1))
+    })
 }
 
 /// Whether an existing `meta` is the snapshot's file `entry`: a file of its size and

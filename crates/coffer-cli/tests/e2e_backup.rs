@@ -548,8 +548,13 @@ fn kill_9_during_a_backup_then_run_again() {
         .json();
     eprintln!(
         "restore killed after {:?} (exit {}), then: {resumed}",
-        restore_time.mul_f64(0.5),
+        restore_time.mul_f64(0.85),
         killed.code
+    );
+    assert_eq!(resumed["resumed"], true, "{resumed}");
+    assert_eq!(
+        resumed["files_replaced"], 0,
+        "the files the killed run had begun are its own, not replaced: {resumed}"
     );
     same_tree(&src, &target.join(src.strip_prefix("/").expect("absolute")));
     // The last repository restores identical.
