@@ -503,7 +503,7 @@ fn kill_9_during_a_backup_then_run_again() {
     }
     eprintln!("kill -9 drill: worst extra bytes stored by a rerun: {worst_extra}");
 
-    // A restore killed half-way goes on when run again, with the default
+    // A restore killed part-way goes on when run again, with the default
     // `--overwrite never`: the files it was writing are its own.
     let repo = format!("s3://{bucket}/clean");
     let target = c.path("interrupted-restore");
@@ -532,7 +532,7 @@ fn kill_9_during_a_backup_then_run_again() {
         "--target",
         &target_s,
     ]);
-    std::thread::sleep(restore_time.mul_f64(0.85));
+    std::thread::sleep(restore_time.mul_f64(0.6));
     let _ = Command::new("kill")
         .args(["-9", &child.id().to_string()])
         .status();
@@ -548,10 +548,13 @@ fn kill_9_during_a_backup_then_run_again() {
         .json();
     eprintln!(
         "restore killed after {:?} (exit {}), then: {resumed}",
-        restore_time.mul_f64(0.85),
+        restore_time.mul_f64(0.6),
         killed.code
     );
-    assert_eq!(resumed["resumed"], true, "{resumed}");
+    // (A restore that outran the kill leaves no journal: nothing to resume.)
+    if killed.code != 0 {
+        assert_eq!(resumed["resumed"], true, "{resumed}");
+    }
     assert_eq!(
         resumed["files_replaced"], 0,
         "the files the killed run had begun are its own, not replaced: {resumed}"
