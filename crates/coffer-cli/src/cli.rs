@@ -45,6 +45,12 @@ pub enum Command {
     Rm(RmArgs),
     /// Show an object's metadata (HEAD).
     Stat(StatArgs),
+    /// Every version and delete marker of an object, newest first (buckets with
+    /// versioning).
+    Versions(VersionsArgs),
+    /// Make an older version of an object the current one again (a server-side copy
+    /// of that version over the key; the versions in between stay).
+    RestoreVersion(RestoreVersionArgs),
     /// Print a presigned URL.
     Presign(PresignArgs),
     /// Show a bucket's region and how it was found.
@@ -427,7 +433,34 @@ pub struct CpArgs {
     /// User metadata, KEY=VALUE (repeatable).
     #[arg(long = "metadata", value_name = "KEY=VALUE")]
     pub metadata: Vec<String>,
+    /// Download this version of the object (s3://bucket/key → local; `coffer
+    /// versions` lists them).
+    #[arg(long, value_name = "ID")]
+    pub version_id: Option<String>,
     /// Print a JSON report to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer versions`.
+#[derive(Debug, Args)]
+pub struct VersionsArgs {
+    /// s3://bucket/key
+    pub url: String,
+    /// Print JSON lines to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer restore-version`.
+#[derive(Debug, Args)]
+pub struct RestoreVersionArgs {
+    /// s3://bucket/key
+    pub url: String,
+    /// The version to make current again.
+    #[arg(long, value_name = "ID")]
+    pub version_id: String,
+    /// Print JSON to stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -462,3 +462,131 @@ fn interrupted_upload_resumes() {
             .is_empty()
     );
 }
+
+/// Object versions on moto: three uploads of one key, the list newest first, the
+/// middle version downloaded by id, the first one made current again, and a delete
+/// undone by restoring the version under the marker. On Garage, which keeps one
+/// version of each object, the commands say so in words.
+#[test]
+fn object_versions_on_moto_and_the_clear_refusal_on_garage() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::moto();
+    let c = Coffer::new();
+    let bucket = server.fresh_bucket("cli-versions");
+    let name = c.add_profile(server);
+    turn_versioning_on(server, &bucket);
+    let url = format!("s3://{bucket}/notes/plan ü+%.txt");
+    let file = c.path("plan.txt");
+    let mut bodies = Vec::new();
+    for (i, len) in [1000usize, 2000, 3000].into_iter().enumerate() {
+        bodies.push(write_file(&file, len, i as u64 + 1));
+        c.run_as(&name, &["cp", file.to_str().expect("utf-8"), &url])
+            .ok();
+    }
+    let listed = c
+        .run_as(&name, &["versions", &url, "--json"])
+        .ok()
+        .json_lines();
+    assert_eq!(listed.len(), 3, "{listed:?}");
+    assert_eq!(listed[0]["is_latest"], true);
+    let sizes: Vec<_> = listed.iter().map(|v| v["size"].as_u64()).collect();
+    assert_eq!(
+        sizes,
+        vec![Some(3000), Some(2000), Some(1000)],
+        "newest first"
+    );
+    let id = |i: usize| listed[i]["version_id"].as_str().expect("id").to_string();
+    let text = c.run_as(&name, &["versions", &url]).ok().stdout;
+    assert!(text.contains(&id(1)) && text.contains("(latest)"), "{text}");
+
+    // The middle version, downloaded by its id.
+    let middle = c.path("middle.txt");
+    let middle_s = middle.to_str().expect("utf-8");
+    c.run_as(&name, &["cp", &url, "--version-id", &id(1), middle_s])
+        .ok();
+    assert_eq!(std::fs::read(&middle).expect("read"), bodies[1]);
+    let bad = c
+        .run_as(
+            &name,
+            &["cp", &url, "--version-id", "no-such-version", middle_s],
+        )
+        .fails(1);
+    assert!(bad.stderr.contains("no version"), "{}", bad.stderr);
+
+    // The first version made current again: a fourth version with its bytes.
+    c.run_as(&name, &["restore-version", &url, "--version-id", &id(2)])
+        .ok();
+    let now = c.path("now.txt");
+    c.run_as(&name, &["cp", &url, now.to_str().expect("utf-8")])
+        .ok();
+    assert_eq!(std::fs::read(&now).expect("read"), bodies[0]);
+    let listed = c
+        .run_as(&name, &["versions", &url, "--json"])
+        .ok()
+        .json_lines();
+    assert_eq!(listed.len(), 4, "the versions in between stay: {listed:?}");
+
+    // Deleted: a delete marker on top; restoring the version under it undeletes.
+    c.run_as(&name, &["rm", &url]).ok();
+    let listed = c
+        .run_as(&name, &["versions", &url, "--json"])
+        .ok()
+        .json_lines();
+    assert_eq!(listed[0]["is_delete_marker"], true, "{listed:?}");
+    let marker = listed[0]["version_id"].as_str().expect("id").to_string();
+    let refused = c
+        .run_as(&name, &["restore-version", &url, "--version-id", &marker])
+        .fails(2);
+    assert!(
+        refused.stderr.contains("delete marker"),
+        "{}",
+        refused.stderr
+    );
+    let under = listed[1]["version_id"].as_str().expect("id").to_string();
+    c.run_as(&name, &["restore-version", &url, "--version-id", &under])
+        .ok();
+    c.run_as(&name, &["cp", &url, now.to_str().expect("utf-8")])
+        .ok();
+    assert_eq!(std::fs::read(&now).expect("read"), bodies[0]);
+
+    // Garage keeps one version of each object: said in words, exit 1.
+    let garage = coffer_testkit::garage();
+    let g_bucket = garage.fresh_bucket("cli-noversions");
+    let g_name = c.add_profile(garage);
+    let g_url = format!("s3://{g_bucket}/a.txt");
+    c.run_as(&g_name, &["cp", file.to_str().expect("utf-8"), &g_url])
+        .ok();
+    let said = c.run_as(&g_name, &["versions", &g_url]).fails(1);
+    assert!(
+        said.stderr.contains("does not implement bucket versioning"),
+        "{}",
+        said.stderr
+    );
+}
+
+/// Versioning on for `bucket`, through the core's store (the CLI has no verb for it).
+fn turn_versioning_on(server: &coffer_testkit::S3Server, bucket: &str) {
+    use coffer_core::Sensitive;
+    use coffer_core::profile::ResolvedCredentials;
+    use coffer_core::region::RegionCache;
+    use coffer_core::store::s3::S3Settings;
+    use coffer_core::store::{S3Store, Store};
+    let store = S3Store::new(S3Settings {
+        profile: "test".into(),
+        endpoint: Some(server.endpoint.clone()),
+        region: Some(server.region.clone()),
+        path_style: server.path_style,
+        credentials: ResolvedCredentials::Static {
+            access_key_id: server.access_key_id.clone(),
+            secret_access_key: Sensitive::new(server.secret_access_key.clone()),
+            session_token: None,
+        },
+        regions: RegionCache::new("test", None),
+    });
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(store.set_versioning(bucket, true))
+        .expect("versioning on");
+}

@@ -61,6 +61,9 @@ pub fn local_destination(dst: &Path, raw: &str) -> PathBuf {
 pub async fn run(ctx: &Context, args: CpArgs) -> Result<()> {
     let options = put_options(&args)?;
     let transfers = ctx.transfers(&args.tune)?;
+    if let Some(version) = &args.version_id {
+        return download_version(&transfers, &args, version).await;
+    }
     match (location(&args.src)?, location(&args.dst)?) {
         (Location::Local(_), Location::Local(_)) => {
             usage("both sides are local paths; one side must be s3://bucket/key")
@@ -180,4 +183,41 @@ pub async fn run(ctx: &Context, args: CpArgs) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `cp s3://bucket/key --version-id ID DEST`: one version, downloaded.
+async fn download_version(
+    transfers: &coffer_core::transfer::Transfers,
+    args: &CpArgs,
+    version: &str,
+) -> Result<()> {
+    let (Location::S3(src), Location::Local(dst)) = (location(&args.src)?, location(&args.dst)?)
+    else {
+        return usage("--version-id downloads a version: from s3://bucket/key to a local path");
+    };
+    if args.recursive {
+        return usage("--version-id names one object's version; leave out --recursive");
+    }
+    let dst = local_destination(&dst, &args.dst);
+    let (tracker, bar) = output::tracker("download");
+    let result = transfers
+        .download_version_path(
+            &src.bucket,
+            &src.key,
+            version,
+            Destination::At(&dst),
+            &tracker,
+        )
+        .await;
+    output::done(bar);
+    let report = result?;
+    if args.json {
+        output::json(&report)?;
+    } else {
+        println!(
+            "download: {src} (version {version}) to {}",
+            report.path.display()
+        );
+    }
+    Ok(())
 }

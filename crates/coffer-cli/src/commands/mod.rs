@@ -12,10 +12,12 @@ mod presign;
 mod profile;
 mod region;
 mod remote;
+mod restore_version;
 mod rm;
 mod serve;
 mod stat;
 mod transfers;
+mod versions;
 
 use anyhow::Result;
 
@@ -49,6 +51,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Mv(args) => mv::run(&ctx().await?, args).await,
         Command::Rm(args) => rm::run(&ctx().await?, args).await,
         Command::Stat(args) => stat::run(&ctx().await?, args).await,
+        Command::Versions(args) => versions::run(&ctx().await?, args).await,
+        Command::RestoreVersion(args) => restore_version::run(&ctx().await?, args).await,
         Command::Presign(args) => presign::run(&ctx().await?, args).await,
         Command::Region(args) => region::run(&ctx().await?, args).await,
         Command::Transfers(cmd) => transfers::run(&ctx().await?, cmd).await,

@@ -246,4 +246,40 @@ impl Store for FaultStore {
         self.check("presign").await?;
         self.inner.presign(method, bucket, key, expires_in).await
     }
+
+    async fn versioning(&self, bucket: &str) -> Result<Versioning> {
+        self.check("versioning").await?;
+        self.inner.versioning(bucket).await
+    }
+    async fn set_versioning(&self, bucket: &str, enabled: bool) -> Result<()> {
+        self.check("set versioning").await?;
+        self.inner.set_versioning(bucket, enabled).await
+    }
+    async fn list_versions(&self, bucket: &str, key: &str) -> Result<Vec<ObjectVersion>> {
+        self.check("list versions").await?;
+        self.inner.list_versions(bucket, key).await
+    }
+    async fn get_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject> {
+        self.check("get version").await?;
+        self.inner.get_version(bucket, key, version_id, range).await
+    }
+    async fn copy_version(
+        &self,
+        source: &ObjectRef,
+        version_id: &str,
+        target: &ObjectRef,
+    ) -> Result<()> {
+        self.check("copy version").await?;
+        self.inner.copy_version(source, version_id, target).await
+    }
+    async fn delete_version(&self, bucket: &str, key: &str, version_id: &str) -> Result<()> {
+        self.check("delete version").await?;
+        self.inner.delete_version(bucket, key, version_id).await
+    }
 }

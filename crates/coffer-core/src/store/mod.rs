@@ -154,4 +154,64 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         key: &str,
         expires_in: Duration,
     ) -> Result<String>;
+
+    /// The bucket's versioning state. Stores without versions answer
+    /// `Error::Unsupported` (the default), as do S3 servers that do not implement
+    /// versioning.
+    async fn versioning(&self, bucket: &str) -> Result<Versioning> {
+        let _ = bucket;
+        Err(no_versions(self))
+    }
+
+    /// Turns versioning on (`true`) or suspends it (`false`).
+    async fn set_versioning(&self, bucket: &str, enabled: bool) -> Result<()> {
+        let _ = (bucket, enabled);
+        Err(no_versions(self))
+    }
+
+    /// Every version and delete marker of `key` (that key exactly), newest first.
+    async fn list_versions(&self, bucket: &str, key: &str) -> Result<Vec<ObjectVersion>> {
+        let _ = (bucket, key);
+        Err(no_versions(self))
+    }
+
+    /// Reads one version of an object (`Error::NoSuchKey` when it does not exist).
+    async fn get_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject> {
+        let _ = (bucket, key, version_id, range);
+        Err(no_versions(self))
+    }
+
+    /// Copies one version of `source` to `target` on the server (a version restored
+    /// over the current one is a copy onto its own key). Up to 5 GiB, CopyObject's
+    /// limit.
+    async fn copy_version(
+        &self,
+        source: &ObjectRef,
+        version_id: &str,
+        target: &ObjectRef,
+    ) -> Result<()> {
+        let _ = (source, version_id, target);
+        Err(no_versions(self))
+    }
+
+    /// Deletes one version (or delete marker) for good.
+    async fn delete_version(&self, bucket: &str, key: &str, version_id: &str) -> Result<()> {
+        let _ = (bucket, key, version_id);
+        Err(no_versions(self))
+    }
+}
+
+/// The answer of a store that keeps one version of each object.
+fn no_versions<S: Store + ?Sized>(_store: &S) -> crate::Error {
+    crate::Error::Unsupported {
+        operation: "object versions",
+        backend: "this store",
+        reason: "it keeps a single version of each object",
+    }
 }

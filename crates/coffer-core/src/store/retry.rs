@@ -193,4 +193,48 @@ impl Store for RetryStore {
         // Presigning is local computation; nothing to retry, but keep one path.
         self.inner.presign(method, bucket, key, expires_in).await
     }
+
+    async fn versioning(&self, bucket: &str) -> Result<Versioning> {
+        self.run("versioning", || self.inner.versioning(bucket))
+            .await
+    }
+    async fn set_versioning(&self, bucket: &str, enabled: bool) -> Result<()> {
+        self.run("set versioning", || {
+            self.inner.set_versioning(bucket, enabled)
+        })
+        .await
+    }
+    async fn list_versions(&self, bucket: &str, key: &str) -> Result<Vec<ObjectVersion>> {
+        self.run("list versions", || self.inner.list_versions(bucket, key))
+            .await
+    }
+    async fn get_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject> {
+        self.run("get version", || {
+            self.inner.get_version(bucket, key, version_id, range)
+        })
+        .await
+    }
+    async fn copy_version(
+        &self,
+        source: &ObjectRef,
+        version_id: &str,
+        target: &ObjectRef,
+    ) -> Result<()> {
+        self.run("copy version", || {
+            self.inner.copy_version(source, version_id, target)
+        })
+        .await
+    }
+    async fn delete_version(&self, bucket: &str, key: &str, version_id: &str) -> Result<()> {
+        self.run("delete version", || {
+            self.inner.delete_version(bucket, key, version_id)
+        })
+        .await
+    }
 }

@@ -431,3 +431,35 @@ pub enum PresignMethod {
     /// Upload.
     Put,
 }
+
+/// A bucket's versioning state, as S3 reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Versioning {
+    /// Never turned on: each key has one version.
+    Off,
+    /// Every write keeps the previous version.
+    Enabled,
+    /// Turned off after being on: old versions stay, new writes replace the `null` one.
+    Suspended,
+}
+
+/// One version of an object, or a delete marker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectVersion {
+    /// The key.
+    pub key: String,
+    /// The version id (`null` for a version written while versioning was off).
+    pub version_id: String,
+    /// Whether this is the key's current version.
+    pub is_latest: bool,
+    /// A delete marker (no bytes): the key reads as deleted while it is the latest.
+    pub is_delete_marker: bool,
+    /// Size in bytes (0 for a delete marker).
+    pub size: u64,
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339::option", default)]
+    pub last_modified: Option<OffsetDateTime>,
+    /// The ETag, without quotes (none for a delete marker).
+    pub etag: Option<String>,
+}

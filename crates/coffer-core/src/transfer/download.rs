@@ -200,7 +200,43 @@ impl Transfers {
     ) -> Result<DownloadReport> {
         let meta = self.store.head(&source.bucket, &source.key).await?;
         tracker.add_total(meta.size, 1);
-        self.fetch_object(source, meta.size, meta.checksum, dest, tracker)
+        self.fetch_object(source, None, meta.size, meta.checksum, dest, tracker)
+            .await
+    }
+
+    /// Downloads one version of `source` (bucket versioning) to the file `dest`, with
+    /// the same parallel ranges and checks as the current version.
+    pub async fn download_version(
+        &self,
+        source: &ObjectRef,
+        version_id: &str,
+        dest: &Path,
+        tracker: &Tracker,
+    ) -> Result<DownloadReport> {
+        let versions = self
+            .store
+            .list_versions(&source.bucket, &source.key)
+            .await?;
+        let version = versions
+            .iter()
+            .find(|v| v.version_id == version_id)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "version-id",
+                    format!(
+                        "s3://{}/{} has no version `{version_id}` (`coffer versions` lists them)",
+                        source.bucket, source.key
+                    ),
+                )
+            })?;
+        if version.is_delete_marker {
+            return Err(Error::invalid(
+                "version-id",
+                format!("`{version_id}` is a delete marker: it has no bytes to download"),
+            ));
+        }
+        tracker.add_total(version.size, 1);
+        self.fetch_object(source, Some(version_id), version.size, None, dest, tracker)
             .await
     }
 
@@ -210,6 +246,7 @@ impl Transfers {
     pub(crate) async fn fetch_object(
         &self,
         source: &ObjectRef,
+        version: Option<&str>,
         size: u64,
         known_checksum: Option<Checksum>,
         dest: &Path,
@@ -225,8 +262,9 @@ impl Transfers {
         let (pieces, checksum) = if size <= part {
             // One GET into a new temp file: the file (and its folder, if missing) is
             // made when the answer arrives, in one trip to the blocking pool.
-            let (piece, etag_checksum) =
-                self.fetch_range(source, None, size, &temp, tracker).await?;
+            let (piece, etag_checksum) = self
+                .fetch_range(source, version, None, size, &temp, tracker)
+                .await?;
             (vec![piece], etag_checksum.or(known_checksum))
         } else {
             if let Some(parent) = dest.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -241,9 +279,11 @@ impl Transfers {
                 .await
                 .map_err(|e| Error::io("cannot write", &temp.path, e))?;
             drop(file);
-            let checksum = match known_checksum {
-                Some(c) => Some(c),
-                None => self.store.head(&source.bucket, &source.key).await?.checksum,
+            let checksum = match (known_checksum, version) {
+                (Some(c), _) => Some(c),
+                // A HEAD tells the current version's checksum, not an older one's.
+                (None, Some(_)) => None,
+                (None, None) => self.store.head(&source.bucket, &source.key).await?.checksum,
             };
             let ranges: Vec<ByteRange> = (0..size.div_ceil(part))
                 .map(|i| ByteRange {
@@ -255,7 +295,7 @@ impl Transfers {
             let mut pieces: Vec<Piece> = stream::iter(ranges)
                 .map(|range| async move {
                     let (piece, _) = self
-                        .fetch_range(source, Some(range), size, temp_ref, tracker)
+                        .fetch_range(source, version, Some(range), size, temp_ref, tracker)
                         .await?;
                     Ok::<_, Error>(piece)
                 })
@@ -329,6 +369,7 @@ impl Transfers {
     async fn fetch_range(
         &self,
         source: &ObjectRef,
+        version: Option<&str>,
         range: Option<ByteRange>,
         size: u64,
         temp: &TempFile,
@@ -340,10 +381,15 @@ impl Transfers {
             attempt += 1;
             let mut moved = 0u64;
             let work = async {
-                let mut object = self
-                    .store
-                    .get(&source.bucket, &source.key, range.filter(|_| size > 0))
-                    .await?;
+                let asked = range.filter(|_| size > 0);
+                let mut object = match version {
+                    None => self.store.get(&source.bucket, &source.key, asked).await?,
+                    Some(v) => {
+                        self.store
+                            .get_version(&source.bucket, &source.key, v, asked)
+                            .await?
+                    }
+                };
                 if object.total_size != size {
                     return Err(Error::IntegrityMismatch {
                         bucket: source.bucket.clone(),

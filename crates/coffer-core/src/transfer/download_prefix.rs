@@ -68,7 +68,7 @@ impl Transfers {
                         let path = local_path_for_key(dest, relative)?;
                         let _turn = gate.turn(object.size).await?;
                         let source = ObjectRef::new(bucket, object.key.clone());
-                        self.fetch_object(&source, object.size, None, &path, tracker)
+                        self.fetch_object(&source, None, object.size, None, &path, tracker)
                             .await
                             .map(|r| r.size)
                     }

@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{BatchReport, DownloadReport, Tracker, Transfers, UploadReport, local_name};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::{ObjectRef, PutOptions};
 
 /// What an upload did.
@@ -122,6 +122,27 @@ impl Transfers {
         Ok(Downloaded::File(
             self.download_object(&source, &path, tracker).await?,
         ))
+    }
+
+    /// Downloads one version of the object `s3://bucket/key` to `destination`, named
+    /// as a download of the current version would be.
+    pub async fn download_version_path(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        destination: Destination<'_>,
+        tracker: &Tracker,
+    ) -> Result<DownloadReport> {
+        if is_prefix(key) {
+            return Err(Error::invalid(
+                "version-id",
+                format!("`{key}` is a prefix: a version belongs to one object"),
+            ));
+        }
+        let path = download_target(key, destination);
+        self.download_version(&ObjectRef::new(bucket, key), version_id, &path, tracker)
+            .await
     }
 }
 

@@ -33,6 +33,15 @@ pub(crate) fn copy_source(bucket: &str, key: &str) -> String {
     format!("{bucket}/{}", utf8_percent_encode(key, COPY_SOURCE))
 }
 
+/// `x-amz-copy-source` of one version of an object.
+pub(crate) fn copy_source_version(bucket: &str, key: &str, version: &str) -> String {
+    format!(
+        "{}?versionId={}",
+        copy_source(bucket, key),
+        utf8_percent_encode(version, COPY_SOURCE)
+    )
+}
+
 /// An HTTP `Range` header value for a byte range.
 pub(crate) fn range_header(range: ByteRange) -> String {
     format!("bytes={}-{}", range.start, range.end.saturating_sub(1))

@@ -8,6 +8,7 @@
 mod convert;
 mod errors;
 mod ops;
+mod versions;
 
 use std::collections::HashMap;
 use std::future::Future;

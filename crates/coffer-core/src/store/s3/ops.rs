@@ -19,8 +19,8 @@ use crate::checksum;
 use crate::error::{Error, Result};
 use crate::store::{
     Body, BucketInfo, ByteRange, CompletedPart, DeleteFailure, GetObject, ListPage, ListRequest,
-    MultipartUploadInfo, ObjectMeta, ObjectRef, ObjectSummary, PartMeta, PresignMethod, PutOptions,
-    PutResult, RegionInfo, Store, UploadRef,
+    MultipartUploadInfo, ObjectMeta, ObjectRef, ObjectSummary, ObjectVersion, PartMeta,
+    PresignMethod, PutOptions, PutResult, RegionInfo, Store, UploadRef, Versioning,
 };
 
 const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -56,7 +56,7 @@ fn storage_class(value: &str) -> StorageClass {
 }
 
 impl S3Store {
-    fn err<E>(
+    pub(super) fn err<E>(
         &self,
         err: aws_sdk_s3::error::SdkError<
             E,
@@ -285,64 +285,7 @@ impl Store for S3Store {
     }
 
     async fn get(&self, bucket: &str, key: &str, range: Option<ByteRange>) -> Result<GetObject> {
-        let out = self
-            .with_bucket(bucket, |client| async move {
-                client
-                    .get_object()
-                    .bucket(bucket)
-                    .key(key)
-                    .set_range(range.map(range_header))
-                    // Ask for the stored checksum with the header alone: with the
-                    // SDK's `checksum_mode` the SDK also validates the body, and fails
-                    // it outright when a server reports a wrong value for a multipart
-                    // object (moto 5.1). The download verifies the bytes itself.
-                    .customize()
-                    .mutate_request(move |request| {
-                        if range.is_none() {
-                            request
-                                .headers_mut()
-                                .insert("x-amz-checksum-mode", "ENABLED");
-                        }
-                    })
-                    .send()
-                    .await
-                    .map_err(|e| self.err(e, Target::object(bucket, key)))
-            })
-            .await?;
-        let total_size = convert::total_from_content_range(out.content_range())
-            .unwrap_or_else(|| out.content_length().unwrap_or(0).max(0) as u64);
-        let etag = convert::etag(out.e_tag());
-        let checksum = convert::object_crc32c(
-            out.checksum_crc32_c(),
-            out.checksum_type().map(ChecksumType::as_str),
-            out.e_tag(),
-        );
-        let (profile, url) = (self.profile().to_string(), self.url());
-        let body = futures::stream::unfold(Some(out.body), move |state| {
-            let (profile, url) = (profile.clone(), url.clone());
-            async move {
-                let mut body = state?;
-                match body.next().await {
-                    Some(Ok(bytes)) => Some((Ok::<Bytes, Error>(bytes), Some(body))),
-                    Some(Err(e)) => Some((
-                        Err(Error::Network {
-                            profile,
-                            url,
-                            cause: format!("the download broke off: {e}"),
-                        }),
-                        None,
-                    )),
-                    None => None,
-                }
-            }
-        })
-        .boxed();
-        Ok(GetObject {
-            total_size,
-            etag,
-            checksum,
-            body,
-        })
+        self.get_object(bucket, key, None, range).await
     }
 
     async fn put(
@@ -672,34 +615,8 @@ impl Store for S3Store {
         target: &ObjectRef,
         options: Option<&PutOptions>,
     ) -> Result<()> {
-        self.with_bucket(&target.bucket, |client| async move {
-            let mut request = client
-                .copy_object()
-                .bucket(&target.bucket)
-                .key(&target.key)
-                .copy_source(copy_source(&source.bucket, &source.key));
-            if let Some(options) = options {
-                request = request
-                    .metadata_directive(MetadataDirective::Replace)
-                    .set_content_type(options.content_type.clone())
-                    .set_cache_control(options.cache_control.clone())
-                    .set_storage_class(options.storage_class.as_deref().map(storage_class))
-                    .set_metadata(Some(options.metadata.clone().into_iter().collect()));
-            }
-            request.send().await.map_err(|e| {
-                match self.err(e, Target::object(&target.bucket, &target.key)) {
-                    // The missing object is the source, not the target.
-                    Error::NoSuchKey { profile, .. } => Error::NoSuchKey {
-                        profile,
-                        bucket: source.bucket.clone(),
-                        key: source.key.clone(),
-                    },
-                    other => other,
-                }
-            })
-        })
-        .await?;
-        Ok(())
+        self.copy_object_version(source, None, target, options)
+            .await
     }
 
     async fn delete_many(&self, bucket: &str, keys: &[String]) -> Result<Vec<DeleteFailure>> {
@@ -784,5 +701,148 @@ impl Store for S3Store {
                 .map_err(|e| self.err(e, Target::object(bucket, key)))?,
         };
         Ok(request.uri().to_string())
+    }
+
+    async fn versioning(&self, bucket: &str) -> Result<Versioning> {
+        self.get_versioning(bucket).await
+    }
+    async fn set_versioning(&self, bucket: &str, enabled: bool) -> Result<()> {
+        self.put_versioning(bucket, enabled).await
+    }
+    async fn list_versions(&self, bucket: &str, key: &str) -> Result<Vec<ObjectVersion>> {
+        self.versions_of(bucket, key).await
+    }
+    async fn get_version(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: &str,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject> {
+        self.get_object(bucket, key, Some(version_id), range).await
+    }
+    async fn copy_version(
+        &self,
+        source: &ObjectRef,
+        version_id: &str,
+        target: &ObjectRef,
+    ) -> Result<()> {
+        self.copy_object_version(source, Some(version_id), target, None)
+            .await
+    }
+    async fn delete_version(&self, bucket: &str, key: &str, version_id: &str) -> Result<()> {
+        self.delete_one_version(bucket, key, version_id).await
+    }
+}
+
+impl S3Store {
+    /// GetObject of the current version, or of `version`.
+    pub(super) async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&str>,
+        range: Option<ByteRange>,
+    ) -> Result<GetObject> {
+        let out = self
+            .with_bucket(bucket, |client| async move {
+                client
+                    .get_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .set_version_id(version.map(str::to_string))
+                    .set_range(range.map(range_header))
+                    // Ask for the stored checksum with the header alone: with the
+                    // SDK's `checksum_mode` the SDK also validates the body, and fails
+                    // it outright when a server reports a wrong value for a multipart
+                    // object (moto 5.1). The download verifies the bytes itself.
+                    .customize()
+                    .mutate_request(move |request| {
+                        if range.is_none() {
+                            request
+                                .headers_mut()
+                                .insert("x-amz-checksum-mode", "ENABLED");
+                        }
+                    })
+                    .send()
+                    .await
+                    .map_err(|e| self.err(e, Target::object(bucket, key)))
+            })
+            .await?;
+        let total_size = convert::total_from_content_range(out.content_range())
+            .unwrap_or_else(|| out.content_length().unwrap_or(0).max(0) as u64);
+        let etag = convert::etag(out.e_tag());
+        let checksum = convert::object_crc32c(
+            out.checksum_crc32_c(),
+            out.checksum_type().map(ChecksumType::as_str),
+            out.e_tag(),
+        );
+        let (profile, url) = (self.profile().to_string(), self.url());
+        let body = futures::stream::unfold(Some(out.body), move |state| {
+            let (profile, url) = (profile.clone(), url.clone());
+            async move {
+                let mut body = state?;
+                match body.next().await {
+                    Some(Ok(bytes)) => Some((Ok::<Bytes, Error>(bytes), Some(body))),
+                    Some(Err(e)) => Some((
+                        Err(Error::Network {
+                            profile,
+                            url,
+                            cause: format!("the download broke off: {e}"),
+                        }),
+                        None,
+                    )),
+                    None => None,
+                }
+            }
+        })
+        .boxed();
+        Ok(GetObject {
+            total_size,
+            etag,
+            checksum,
+            body,
+        })
+    }
+
+    /// CopyObject of the current version of `source`, or of `version`.
+    pub(super) async fn copy_object_version(
+        &self,
+        source: &ObjectRef,
+        version: Option<&str>,
+        target: &ObjectRef,
+        options: Option<&PutOptions>,
+    ) -> Result<()> {
+        self.with_bucket(&target.bucket, |client| async move {
+            let mut request = client
+                .copy_object()
+                .bucket(&target.bucket)
+                .key(&target.key)
+                .copy_source(match version {
+                    None => copy_source(&source.bucket, &source.key),
+                    Some(v) => convert::copy_source_version(&source.bucket, &source.key, v),
+                });
+            if let Some(options) = options {
+                request = request
+                    .metadata_directive(MetadataDirective::Replace)
+                    .set_content_type(options.content_type.clone())
+                    .set_cache_control(options.cache_control.clone())
+                    .set_storage_class(options.storage_class.as_deref().map(storage_class))
+                    .set_metadata(Some(options.metadata.clone().into_iter().collect()));
+            }
+            request.send().await.map_err(|e| {
+                match self.err(e, Target::object(&target.bucket, &target.key)) {
+                    // The missing object is the source, not the target.
+                    Error::NoSuchKey { profile, .. } => Error::NoSuchKey {
+                        profile,
+                        bucket: source.bucket.clone(),
+                        key: source.key.clone(),
+                    },
+                    other => other,
+                }
+            })
+        })
+        .await?;
+        Ok(())
     }
 }
