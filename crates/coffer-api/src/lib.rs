@@ -45,7 +45,7 @@ pub use state::ApiState;
 
 use routes::{
     backups, buckets, edit, jobs as job_routes, objects, preferences, profiles,
-    settings as api_switches, store as raw_store, transfers,
+    settings as api_switches, store as raw_store, transfers, versions,
 };
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
@@ -120,6 +120,22 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
         .route(
             "/api/v1/profiles/{profile}/buckets/{bucket}/object/meta",
             get(objects::meta),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/versioning",
+            get(versions::get_versioning).put(versions::set_versioning),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/object/versions",
+            get(versions::list),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/object/restore-version",
+            post(versions::restore),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/object/version",
+            axum::routing::delete(versions::delete),
         )
         .route(
             "/api/v1/profiles/{profile}/buckets/{bucket}/copy",

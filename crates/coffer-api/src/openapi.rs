@@ -6,6 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
     backups, buckets, edit, jobs, objects, preferences, profiles, settings, store, transfers,
+    versions,
 };
 
 /// Adds the bearer-token scheme the handlers name.
@@ -31,6 +32,8 @@ impl Modify for TokenScheme {
         buckets::list, buckets::create, buckets::delete, buckets::region,
         objects::list, objects::meta, objects::download, objects::upload, objects::delete,
         objects::copy, objects::rename, objects::presign,
+        versions::get_versioning, versions::set_versioning, versions::list, versions::restore,
+        versions::delete,
         transfers::list, transfers::cleanup, transfers::upload_file, transfers::download_file,
         crate::events::events,
         settings::get, settings::put,
@@ -52,6 +55,7 @@ impl Modify for TokenScheme {
         profiles::NewProfile, profiles::TestAnswer,
         buckets::CreateBucket, objects::CopyRequest, objects::CopyReport,
         objects::PresignRequest, objects::PresignAnswer,
+        versions::VersioningState, versions::SetVersioning, versions::VersionRef,
         transfers::CleanupRequest, transfers::CleanupAnswer, transfers::FileTransfer,
         settings::ApiSettings, settings::ApiSettingsChange,
         edit::MetadataChange, edit::NewFolder, edit::DeleteSelection, edit::DeleteReport,

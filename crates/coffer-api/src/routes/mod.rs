@@ -10,3 +10,4 @@ pub mod profiles;
 pub mod settings;
 pub mod store;
 pub mod transfers;
+pub mod versions;
