@@ -37,6 +37,14 @@ export const env = {
     /** Files in `src/big` (0: none). */
     bigCount: Number(get('COFFER_BACKUP_BIG_COUNT') ?? 0),
   },
+  /** Object versions (versions.e2e.ts): a profile on a server with versioning (moto in
+   * CI), a bucket with versioning on and a key with three versions (6, 15 and 26 bytes,
+   * oldest first). */
+  versions: {
+    profile: get('COFFER_VERSIONS_PROFILE') ?? '',
+    bucket: get('COFFER_VERSIONS_BUCKET') ?? '',
+    key: get('COFFER_VERSIONS_KEY') ?? '',
+  },
   artifacts: get('COFFER_ARTIFACTS') ?? join(tmpdir(), 'coffer-e2e-artifacts'),
   s3: {
     endpoint: get('COFFER_S3_ENDPOINT'),

@@ -135,7 +135,7 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
         )
         .route(
             "/api/v1/profiles/{profile}/buckets/{bucket}/object/version",
-            axum::routing::delete(versions::delete),
+            get(versions::download).delete(versions::delete),
         )
         .route(
             "/api/v1/profiles/{profile}/buckets/{bucket}/copy",

@@ -75,6 +75,22 @@ async fn versions_on_moto_and_the_refusal_on_garage() {
     assert_eq!(listed[0]["is_latest"], true);
     let first = listed[2]["version_id"].as_str().expect("id").to_string();
 
+    // A version's bytes.
+    let (status, bytes) = call_raw(
+        &host,
+        "GET",
+        &format!(
+            "{base}/object/version?key={}&version_id={}",
+            q(key),
+            q(&first)
+        ),
+        Value::Null,
+        None,
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200);
+    assert_eq!(&bytes[..], b"\"one\"", "the first write (a JSON string)");
+
     // The first made current again: four versions, the newest with the first's size.
     let (status, after) = call(
         &host,

@@ -476,7 +476,7 @@ fn object_versions_on_moto_and_the_clear_refusal_on_garage() {
     let c = Coffer::new();
     let bucket = server.fresh_bucket("cli-versions");
     let name = c.add_profile(server);
-    turn_versioning_on(server, &bucket);
+    support::turn_versioning_on(server, &bucket);
     let url = format!("s3://{bucket}/notes/plan ü+%.txt");
     let file = c.path("plan.txt");
     let mut bodies = Vec::new();
@@ -564,29 +564,4 @@ fn object_versions_on_moto_and_the_clear_refusal_on_garage() {
         "{}",
         said.stderr
     );
-}
-
-/// Versioning on for `bucket`, through the core's store (the CLI has no verb for it).
-fn turn_versioning_on(server: &coffer_testkit::S3Server, bucket: &str) {
-    use coffer_core::Sensitive;
-    use coffer_core::profile::ResolvedCredentials;
-    use coffer_core::region::RegionCache;
-    use coffer_core::store::s3::S3Settings;
-    use coffer_core::store::{S3Store, Store};
-    let store = S3Store::new(S3Settings {
-        profile: "test".into(),
-        endpoint: Some(server.endpoint.clone()),
-        region: Some(server.region.clone()),
-        path_style: server.path_style,
-        credentials: ResolvedCredentials::Static {
-            access_key_id: server.access_key_id.clone(),
-            secret_access_key: Sensitive::new(server.secret_access_key.clone()),
-            session_token: None,
-        },
-        regions: RegionCache::new("test", None),
-    });
-    tokio::runtime::Runtime::new()
-        .expect("runtime")
-        .block_on(store.set_versioning(bucket, true))
-        .expect("versioning on");
 }

@@ -97,6 +97,28 @@ fn the_web_ui_flow_in_chromium_against_garage() {
     }
     let restore = c.path("restored");
 
+    // Object versions (ui/e2e/versions.e2e.ts): a moto profile and a bucket with
+    // versioning on, holding three versions of one key; Garage (the main profile)
+    // has none.
+    let moto = coffer_testkit::moto();
+    let versions_profile = c.add_profile(moto);
+    let versions_bucket = moto.fresh_bucket("webui-versions");
+    support::turn_versioning_on(moto, &versions_bucket);
+    let versions_key = "notes/plan ü+%.txt";
+    let versions_file = c.path("plan.txt");
+    for body in ["first\n", "second, longer\n", "third, the longest of all\n"] {
+        std::fs::write(&versions_file, body).expect("write");
+        c.run_as(
+            &versions_profile,
+            &[
+                "cp",
+                versions_file.to_str().expect("utf-8"),
+                &format!("s3://{versions_bucket}/{versions_key}"),
+            ],
+        )
+        .ok();
+    }
+
     let port = coffer_testkit::free_port();
     let mut serve = c
         .command(&["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -138,6 +160,9 @@ fn the_web_ui_flow_in_chromium_against_garage() {
         .env("COFFER_BACKUP_SRC", &src)
         .env("COFFER_BACKUP_RESTORE", &restore)
         .env("COFFER_BACKUP_BIG_COUNT", BIG.to_string())
+        .env("COFFER_VERSIONS_PROFILE", &versions_profile)
+        .env("COFFER_VERSIONS_BUCKET", &versions_bucket)
+        .env("COFFER_VERSIONS_KEY", versions_key)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -4,6 +4,7 @@
 import { authHeaders, apiUrl, errorOf } from './transport-http';
 import { toApiError } from './errors';
 import { baseName, bucketPath } from './paths';
+import { versionPath, versionQuery } from './versions';
 import type { CofferApi } from './api';
 import type { LocalTask, TaskContext } from './local-runner';
 
@@ -11,6 +12,10 @@ export interface DownloadItem {
   /** An object key, or a folder prefix ending in `/`. */
   key: string;
   folder: boolean;
+  /** One older version of an object (`GET …/object/version`); objects only. */
+  versionId?: string;
+  /** Its size when known (a version's: the listing's size is the current object's). */
+  size?: number;
 }
 
 interface WritableFile {
@@ -40,10 +45,17 @@ export function localSegments(relative: string): string[] {
     .map((s) => (s === '.' || s === '..' ? '_' : s));
 }
 
-async function open(profile: string, bucket: string, key: string, signal: AbortSignal): Promise<Response> {
+/** The URL of an object's bytes, or of one of its versions' with `versionId`. */
+export function objectUrl(profile: string, bucket: string, key: string, versionId?: string): string {
+  return versionId === undefined
+    ? apiUrl(bucketPath(profile, bucket, '/object'), { key })
+    : apiUrl(versionPath(profile, bucket), versionQuery(key, versionId));
+}
+
+async function open(profile: string, bucket: string, key: string, signal: AbortSignal, versionId?: string): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(apiUrl(bucketPath(profile, bucket, '/object'), { key }), {
+    response = await fetch(objectUrl(profile, bucket, key, versionId), {
       headers: authHeaders(),
       signal,
     });
@@ -106,9 +118,9 @@ async function asBlob(name: string, response: Response, ctx: TaskContext): Promi
 
 /** Every object under a folder prefix, with its path relative to the folder's parent. */
 async function expand(api: CofferApi, profile: string, bucket: string, item: DownloadItem) {
-  if (!item.folder) return [{ key: item.key, relative: baseName(item.key), size: 0 }];
+  if (!item.folder) return [{ key: item.key, relative: baseName(item.key), size: item.size ?? 0, versionId: item.versionId }];
   const base = baseName(item.key);
-  const out: { key: string; relative: string; size: number }[] = [];
+  const out: { key: string; relative: string; size: number; versionId?: string }[] = [];
   let continuation: string | null = null;
   do {
     const page = await api.listObjects(profile, bucket, item.key, { continuation, recursive: true });
@@ -143,7 +155,7 @@ export async function browserDownloadTasks(
     }
   }
   const files = (await Promise.all(items.map((item) => expand(api, profile, bucket, item)))).flat();
-  return files.map(({ key, relative, size }) => {
+  return files.map(({ key, relative, size, versionId }) => {
     const segments = localSegments(relative);
     return {
       name: key,
@@ -151,9 +163,9 @@ export async function browserDownloadTasks(
       profile,
       bucket,
       key,
-      bytesTotal: size || sizes.get(key) || 0,
+      bytesTotal: size || (versionId === undefined ? sizes.get(key) : 0) || 0,
       run: async (ctx: TaskContext) => {
-        const response = await open(profile, bucket, key, ctx.signal);
+        const response = await open(profile, bucket, key, ctx.signal, versionId);
         if (dir) await toFolder(dir, segments.length ? segments : ['download'], response, ctx);
         else await asBlob(segments.join('_') || 'download', response, ctx);
       },

@@ -4,8 +4,12 @@
 //! versioning answers 400 `unsupported`, in words.
 
 use axum::Json;
+use axum::body::Body as HttpBody;
 use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use coffer_core::store::{ObjectVersion, Versioning};
+use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -133,6 +137,40 @@ pub async fn restore(
     Ok(Json(
         store.list_versions(&object.bucket, &object.key).await?,
     ))
+}
+
+/// The bytes of one version, streamed as they arrive (the whole version; ranges are
+/// the current object's route's).
+#[utoipa::path(get, path = "/api/v1/profiles/{profile}/buckets/{bucket}/object/version", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name"), VersionRef),
+    responses((status = 200, description = "The bytes", content_type = "application/octet-stream"),
+        (status = 404, description = "No such version", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn download(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    QueryParams(q): QueryParams<VersionRef>,
+) -> ApiResult<Response> {
+    let object = object_ref(&bucket, &q.key)?;
+    let (_, store) = state.store(&profile)?;
+    let got = store
+        .get_version(&object.bucket, &object.key, &q.version_id, None)
+        .await?;
+    let mut headers = HeaderMap::new();
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(got.total_size));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Some(etag) = got
+        .etag
+        .and_then(|e| HeaderValue::from_str(&format!("\"{e}\"")).ok())
+    {
+        headers.insert(header::ETAG, etag);
+    }
+    let body = HttpBody::from_stream(got.body.map_err(std::io::Error::other));
+    Ok((StatusCode::OK, headers, body).into_response())
 }
 
 /// Deletes one version (or delete marker) for good.

@@ -364,3 +364,28 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Versioning on for `bucket`, through the core's store (the CLI has no verb for it).
+pub fn turn_versioning_on(server: &coffer_testkit::S3Server, bucket: &str) {
+    use coffer_core::Sensitive;
+    use coffer_core::profile::ResolvedCredentials;
+    use coffer_core::region::RegionCache;
+    use coffer_core::store::s3::S3Settings;
+    use coffer_core::store::{S3Store, Store};
+    let store = S3Store::new(S3Settings {
+        profile: "test".into(),
+        endpoint: Some(server.endpoint.clone()),
+        region: Some(server.region.clone()),
+        path_style: server.path_style,
+        credentials: ResolvedCredentials::Static {
+            access_key_id: server.access_key_id.clone(),
+            secret_access_key: Sensitive::new(server.secret_access_key.clone()),
+            session_token: None,
+        },
+        regions: RegionCache::new("test", None),
+    });
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(store.set_versioning(bucket, true))
+        .expect("versioning on");
+}
