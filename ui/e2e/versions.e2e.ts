@@ -1,8 +1,8 @@
 // Object versions in the browser, in Chromium against `coffer serve`: a bucket with
 // versioning on (moto; the Rust side made three versions of one key), the Versions
 // panel of the object's properties listing them newest first, a restore of the first
-// one, a delete after a confirmation that names the version, and no panel on a
-// server without versions (Garage).
+// one, a delete after a confirmation that names the version, a deleted object shown
+// with Show deleted and undeleted, and no panel on a server without versions (Garage).
 
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +72,21 @@ describe.skipIf(!ready)('object versions', () => {
       .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-version-id')));
     expect(ids).not.toContain(id);
     await page.click(tid('toggle-properties'));
+  });
+
+  it('shows a deleted object with Show deleted, and undeletes it', async () => {
+    await page.click(rowSel(v.key));
+    await page.click(tid('delete'));
+    await page.click(tid('delete-confirm'));
+    await page.locator(rowSel(v.key)).waitFor({ state: 'detached', timeout: 30_000 });
+    await page.click(tid('show-deleted'));
+    const deleted = page.locator(`${tid('deleted-row')}[data-key=${JSON.stringify(v.key)}]`);
+    await deleted.waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: join(artifactsDir(), 'versions-deleted.png') });
+    await deleted.locator(tid('undelete')).click();
+    await page.locator(rowSel(v.key)).waitFor({ timeout: 30_000 });
+    await page.locator(`${tid('deleted-list')}[data-loaded="true"][data-count="0"]`).waitFor({ timeout: 30_000 });
+    await page.click(tid('show-deleted'));
   });
 
   it('shows no versions panel on a server without versions', async () => {

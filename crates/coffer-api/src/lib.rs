@@ -130,6 +130,10 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             get(versions::list),
         )
         .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/deleted",
+            get(versions::deleted),
+        )
+        .route(
             "/api/v1/profiles/{profile}/buckets/{bucket}/object/restore-version",
             post(versions::restore),
         )

@@ -33,7 +33,7 @@ impl Modify for TokenScheme {
         objects::list, objects::meta, objects::download, objects::upload, objects::delete,
         objects::copy, objects::rename, objects::presign,
         versions::get_versioning, versions::set_versioning, versions::list, versions::restore,
-        versions::download, versions::delete,
+        versions::download, versions::delete, versions::deleted,
         transfers::list, transfers::cleanup, transfers::upload_file, transfers::download_file,
         crate::events::events,
         settings::get, settings::put,

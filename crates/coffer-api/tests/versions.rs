@@ -134,6 +134,59 @@ async fn versions_on_moto_and_the_refusal_on_garage() {
             .is_some_and(|a| a.iter().all(|v| v["version_id"] != first.as_str()))
     );
 
+    // Deleted: the key's delete marker is listed in its folder, and removing the
+    // marker undeletes it.
+    let (status, _) = call(
+        &host,
+        "DELETE",
+        &format!("{base}/object?key={}", q(key)),
+        json!({}),
+    )
+    .await;
+    assert!(status.is_success(), "{status}");
+    let (status, deleted) = call(
+        &host,
+        "GET",
+        &format!("{base}/deleted?prefix={}", q("docs/")),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{deleted}");
+    let deleted = deleted.as_array().expect("array").clone();
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert_eq!(deleted[0]["key"], key);
+    assert_eq!(deleted[0]["is_delete_marker"], true);
+    let marker = deleted[0]["version_id"].as_str().expect("id").to_string();
+    let (status, _) = call(
+        &host,
+        "GET",
+        &format!("{base}/deleted?prefix=docs"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 400, "a prefix that is not a folder");
+    let (status, after) = call(
+        &host,
+        "DELETE",
+        &format!(
+            "{base}/object/version?key={}&version_id={}",
+            q(key),
+            q(&marker)
+        ),
+        json!({}),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 200, "{after}");
+    assert_eq!(after[0]["is_delete_marker"], false, "{after}");
+    let (_, deleted) = call(
+        &host,
+        "GET",
+        &format!("{base}/deleted?prefix={}", q("docs/")),
+        json!({}),
+    )
+    .await;
+    assert_eq!(deleted.as_array().map(Vec::len), Some(0), "{deleted}");
+
     // Garage keeps one version of each object: 400 `unsupported`, in words.
     let garage = coffer_testkit::garage();
     add_profile_for(&host, "garage", garage).await;

@@ -12,6 +12,7 @@ import {
   VersionsClient,
   canDownload,
   canRestore,
+  deletedName,
   describeVersion,
   isUnsupported,
   latestBadge,
@@ -87,6 +88,37 @@ describe('versioning routes', () => {
   });
 });
 
+describe('deleted keys of a folder', () => {
+  const PREFIX = 'a b/ü+%/';
+  const MARKERS: ObjectVersion[] = [
+    { key: `${PREFIX}x.txt`, version_id: 'm2', is_latest: true, is_delete_marker: true, size: 0, last_modified: '2024-05-03T10:00:00Z', etag: null },
+    { key: `${PREFIX}y`, version_id: 'm1', is_latest: true, is_delete_marker: true, size: 0, last_modified: '2024-05-01T10:00:00Z', etag: null },
+  ];
+
+  it('asks the folder’s route with the prefix as a query value, as it is', async () => {
+    const t = new Recorder(MARKERS);
+    const c = new VersionsClient(t);
+    expect(await c.listDeleted('my p', 'bkt', PREFIX)).toEqual(MARKERS);
+    await c.listDeleted('my p', 'bkt', '');
+    expect(t.requests).toEqual([
+      { method: 'GET', path: `${BASE}/deleted`, query: { prefix: PREFIX } },
+      { method: 'GET', path: `${BASE}/deleted`, query: { prefix: '' } },
+    ]);
+  });
+
+  it('undeletes by removing the marker by its id', async () => {
+    const t = new Recorder([]);
+    await new VersionsClient(t).remove('my p', 'bkt', MARKERS[0].key, MARKERS[0].version_id);
+    expect(t.requests).toEqual([{ method: 'DELETE', path: `${BASE}/object/version`, query: { key: `${PREFIX}x.txt`, version_id: 'm2' } }]);
+  });
+
+  it('names a deleted key inside its folder', () => {
+    expect(deletedName(`${PREFIX}x.txt`, PREFIX)).toBe('x.txt');
+    expect(deletedName('top.txt', '')).toBe('top.txt');
+    expect(deletedName('other/z', PREFIX)).toBe('other/z');
+  });
+});
+
 describe('versioning routes over HTTP', () => {
   function stub(answer: () => Response) {
     const store = new Map<string, string>();
@@ -119,6 +151,32 @@ describe('versioning routes over HTTP', () => {
     const query = new URL(deleteUrl, 'http://coffer.test').searchParams;
     expect(query.get('key')).toBe(KEY);
     expect(query.get('version_id')).toBe(VID);
+  });
+
+  it('percent-encodes odd prefixes of the deleted keys: space, unicode, `+`, `%`', async () => {
+    const fetch = stub(() => Response.json([]));
+    const c = new VersionsClient(new HttpTransport());
+    expect(await c.listDeleted('my p', 'bkt', 'a b/ü+%/')).toEqual([]);
+    await c.listDeleted('my p', 'bkt', '');
+    await c.listDeleted('my p', 'bkt', 'x&y=z#q?/');
+    const urls = fetch.mock.calls.map((call) => (call as unknown as [string, RequestInit])[0]);
+    expect(urls).toEqual([
+      `${BASE}/deleted?prefix=a%20b%2F%C3%BC%2B%25%2F`,
+      `${BASE}/deleted?prefix=`,
+      `${BASE}/deleted?prefix=x%26y%3Dz%23q%3F%2F`,
+    ]);
+    const init = (fetch.mock.calls[0] as unknown as [string, RequestInit])[1];
+    expect(init.method).toBe('GET');
+    expect(new URL(urls[0], 'http://coffer.test').searchParams.get('prefix')).toBe('a b/ü+%/');
+    expect(new URL(urls[2], 'http://coffer.test').searchParams.get('prefix')).toBe('x&y=z#q?/');
+  });
+
+  it('rejects listing deleted keys with `unsupported` on a server without versioning', async () => {
+    stub(() => Response.json({ code: 'unsupported', message: 'this server has no versioning' }, { status: 400 }));
+    const e = await new VersionsClient(new HttpTransport()).listDeleted('my p', 'bkt', 'a b/').catch((err: unknown) => err);
+    expect(e).toBeInstanceOf(ApiError);
+    expect((e as ApiError).status).toBe(400);
+    expect(isUnsupported(e)).toBe(true);
   });
 
   it('sends JSON bodies for restore and the versioning switch', async () => {

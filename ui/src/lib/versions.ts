@@ -1,6 +1,7 @@
 // Object versions of buckets with versioning: the bucket's state (read, turned on or
 // suspended), the versions and delete markers of a key, a version made current again,
-// a version's bytes and a version deleted for good. Keys and version ids travel as
+// a version's bytes, a version deleted for good, and the keys deleted from a folder
+// (their delete markers; removing one undeletes the key). Keys and version ids travel as
 // query values (or in a JSON body), never as path segments, so any character is fine.
 // A server without versioning (Garage, the `local` profile) answers 400 `unsupported`:
 // the UI then shows no versions at all rather than an error (see `isUnsupported`).
@@ -83,6 +84,16 @@ export class VersionsClient {
     });
   }
 
+  /** The keys deleted from one folder that versioning can bring back: the delete
+   * markers that are the latest version of keys directly in `prefix` (`""` at the
+   * bucket root, else ending in `/`; delimiter `/`, so keys of subfolders are not
+   * included), newest first. `version_id` is the marker's id: removing that marker
+   * (`remove(profile, bucket, key, version_id)`) undeletes the key. Rejects with
+   * `unsupported` on servers without versioning. */
+  listDeleted(profile: string, bucket: string, prefix: string): Promise<ObjectVersion[]> {
+    return this.transport.json({ method: 'GET', path: bucketPath(profile, bucket, '/deleted'), query: { prefix } });
+  }
+
   /** The bytes of one version, all of them (a preview or a small save). */
   bytes(profile: string, bucket: string, key: string, versionId: string): Promise<ArrayBuffer> {
     return this.transport.bytes(versionPath(profile, bucket), versionQuery(key, versionId));
@@ -144,4 +155,9 @@ export function canRestore(v: Pick<ObjectVersion, 'is_latest' | 'is_delete_marke
 /** Whether a version has bytes to download (a delete marker has none). */
 export function canDownload(v: Pick<ObjectVersion, 'is_delete_marker'>): boolean {
   return !v.is_delete_marker;
+}
+
+/** A deleted key's name inside the folder `prefix` (the key itself if outside it). */
+export function deletedName(key: string, prefix: string): string {
+  return prefix && key.startsWith(prefix) ? key.slice(prefix.length) : key;
 }

@@ -173,6 +173,38 @@ pub async fn download(
     Ok((StatusCode::OK, headers, body).into_response())
 }
 
+/// `?prefix=`: a folder (`""` at the root, else ending in `/`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PrefixQuery {
+    /// The folder.
+    #[serde(default)]
+    pub prefix: String,
+}
+
+/// The keys of a folder whose latest version is a delete marker (those markers,
+/// newest first). Deleting a marker (`DELETE …/object/version`) undeletes its key.
+#[utoipa::path(get, path = "/api/v1/profiles/{profile}/buckets/{bucket}/deleted", tag = "objects",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name"), PrefixQuery),
+    responses((status = 200, description = "The delete markers", body = Vec<Object>),
+        (status = 400, description = "The server has no versioning", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn deleted(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    QueryParams(q): QueryParams<PrefixQuery>,
+) -> ApiResult<Json<Vec<ObjectVersion>>> {
+    if !(q.prefix.is_empty() || q.prefix.ends_with('/')) {
+        return Err(ApiError::BadRequest(format!(
+            "prefix: `{}` is not a folder (it ends with `/`, or is empty for the root)",
+            q.prefix
+        )));
+    }
+    let (_, store) = state.store(&profile)?;
+    Ok(Json(store.list_deleted(&bucket, &q.prefix).await?))
+}
+
 /// Deletes one version (or delete marker) for good.
 #[utoipa::path(delete, path = "/api/v1/profiles/{profile}/buckets/{bucket}/object/version", tag = "objects",
     params(("profile" = String, Path, description = "Profile name"),

@@ -282,4 +282,8 @@ impl Store for FaultStore {
         self.check("delete version").await?;
         self.inner.delete_version(bucket, key, version_id).await
     }
+    async fn list_deleted(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectVersion>> {
+        self.check("list deleted").await?;
+        self.inner.list_deleted(bucket, prefix).await
+    }
 }

@@ -205,6 +205,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         let _ = (bucket, key, version_id);
         Err(no_versions(self))
     }
+
+    /// The keys directly in the folder `prefix` (`""` or ending in `/`) whose latest
+    /// version is a delete marker, as those markers, newest first: what a user can
+    /// undelete (by deleting the marker).
+    async fn list_deleted(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectVersion>> {
+        let _ = (bucket, prefix);
+        Err(no_versions(self))
+    }
 }
 
 /// The answer of a store that keeps one version of each object.

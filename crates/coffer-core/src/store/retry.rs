@@ -237,4 +237,8 @@ impl Store for RetryStore {
         })
         .await
     }
+    async fn list_deleted(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectVersion>> {
+        self.run("list deleted", || self.inner.list_deleted(bucket, prefix))
+            .await
+    }
 }

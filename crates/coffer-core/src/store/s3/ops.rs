@@ -733,6 +733,9 @@ impl Store for S3Store {
     async fn delete_version(&self, bucket: &str, key: &str, version_id: &str) -> Result<()> {
         self.delete_one_version(bucket, key, version_id).await
     }
+    async fn list_deleted(&self, bucket: &str, prefix: &str) -> Result<Vec<ObjectVersion>> {
+        self.deleted_in(bucket, prefix).await
+    }
 }
 
 impl S3Store {

@@ -127,6 +127,61 @@ impl S3Store {
         Ok(out)
     }
 
+    /// ListObjectVersions of the folder `prefix` with `/` as delimiter, keeping the
+    /// delete markers that are their key's latest version; newest first.
+    pub(super) async fn deleted_in(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<ObjectVersion>> {
+        let mut out = Vec::new();
+        let mut marker: Option<(String, Option<String>)> = None;
+        loop {
+            let page = self
+                .with_bucket(bucket, |client| {
+                    let marker = marker.clone();
+                    async move {
+                        client
+                            .list_object_versions()
+                            .bucket(bucket)
+                            .prefix(prefix)
+                            .delimiter("/")
+                            .max_keys(PAGE)
+                            .set_key_marker(marker.as_ref().map(|m| m.0.clone()))
+                            .set_version_id_marker(marker.and_then(|m| m.1))
+                            .send()
+                            .await
+                            .map_err(|e| unsupported(self.err(e, Target::bucket(bucket))))
+                    }
+                })
+                .await?;
+            for m in page.delete_markers() {
+                if m.is_latest() != Some(true) {
+                    continue;
+                }
+                let Some(key) = m.key() else { continue };
+                out.push(ObjectVersion {
+                    key: key.to_string(),
+                    version_id: m.version_id().unwrap_or("null").to_string(),
+                    is_latest: true,
+                    is_delete_marker: true,
+                    size: 0,
+                    last_modified: convert::time(m.last_modified()),
+                    etag: None,
+                });
+            }
+            if !page.is_truncated().unwrap_or(false) {
+                break;
+            }
+            marker = Some((
+                page.next_key_marker().unwrap_or_default().to_string(),
+                page.next_version_id_marker().map(str::to_string),
+            ));
+        }
+        out.sort_by_key(|m| std::cmp::Reverse(m.last_modified));
+        Ok(out)
+    }
+
     /// DeleteObject of one version.
     pub(super) async fn delete_one_version(
         &self,
