@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use coffer_core::secret::MemorySecretStore;
-use common::{call, call_raw, host_at, q};
+use common::{call, call_raw, host_at, q, wait_job};
 use serde_json::{Value, json};
 
 async fn add_profile_for(
@@ -90,6 +90,42 @@ async fn versions_on_moto_and_the_refusal_on_garage() {
     .await;
     assert_eq!(status.as_u16(), 200);
     assert_eq!(&bytes[..], b"\"one\"", "the first write (a JSON string)");
+
+    // A download job of a version (how the desktop downloads), into a folder.
+    let into = dir.path().join("downloads");
+    std::fs::create_dir_all(&into).expect("mkdir");
+    let (status, created) = call(
+        &host,
+        "POST",
+        "/api/v1/jobs",
+        json!({ "kind": "download", "params": {
+            "profile": "moto", "bucket": bucket, "key": key, "path": into, "version_id": first,
+        } }),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 201, "{created}");
+    let id = created["id"].as_str().expect("id").to_string();
+    let done = wait_job(&host, &id, "the version's download", |j| {
+        j["state"] == "done" || j["state"] == "failed"
+    })
+    .await;
+    assert_eq!(done["state"], "done", "{done}");
+    assert_eq!(
+        std::fs::read(into.join("plan ü+%.txt")).expect("downloaded"),
+        b"\"one\"",
+        "the first version's bytes"
+    );
+    // An upload takes no version id.
+    let (status, refused) = call(
+        &host,
+        "POST",
+        "/api/v1/jobs",
+        json!({ "kind": "upload", "params": {
+            "profile": "moto", "bucket": bucket, "key": "x", "path": into, "version_id": first,
+        } }),
+    )
+    .await;
+    assert_eq!(status.as_u16(), 400, "{refused}");
 
     // The first made current again: four versions, the newest with the first's size.
     let (status, after) = call(

@@ -6,7 +6,6 @@ import type { CofferApi } from './api';
 import { browserDownloadTasks, type DownloadItem } from './browser-download';
 import { uploadTasks, type PickedFile, type UploadTarget } from './browser-upload';
 import { notifyChanged } from './changes';
-import { ApiError } from './errors';
 import { LocalRunner } from './local-runner';
 import { localBaseName } from './paths';
 import {
@@ -166,16 +165,18 @@ export class Transfers {
    * the browser's own downloads otherwise. */
   async download(profile: string, bucket: string, items: DownloadItem[], sizes: ReadonlyMap<string, number>): Promise<void> {
     if (items.length === 0) return;
-    if (this.api.desktop && items.some((i) => i.versionId !== undefined)) {
-      // The desktop's download jobs save the current object; they take no version id.
-      throw new ApiError('unavailable', 'The desktop app cannot download an older version yet; use the web UI (coffer serve).');
-    }
     if (this.api.desktop) {
       const folder = await chooseFolder();
       if (!folder) return;
       const jobs: Job[] = [];
       for (const item of items) {
-        jobs.push(await this.api.createTransferJob('download', { profile, bucket, key: item.key, path: folder }));
+        const params = { profile, bucket, key: item.key, path: folder };
+        jobs.push(
+          await this.api.createTransferJob(
+            'download',
+            item.versionId === undefined ? params : { ...params, version_id: item.versionId },
+          ),
+        );
       }
       this.addJobs(jobs);
       return;

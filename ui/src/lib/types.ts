@@ -116,6 +116,8 @@ export interface TransferParams {
   key: string;
   /** The absolute local path. */
   path: string;
+  /** Download only: this version of the object instead of the current one. */
+  version_id?: string;
 }
 
 export type Schedule = { every: string } | { cron: string; tz?: string };

@@ -36,6 +36,10 @@ pub struct TransferParams {
     /// Upload: the local file or folder. Download: the local folder the object (or
     /// folder) is saved into, under its own name.
     pub path: PathBuf,
+    /// Download only: this version of the object (bucket versioning) instead of the
+    /// current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
 }
 
 /// "upload of photos", "download of report.pdf".
@@ -102,6 +106,12 @@ impl Kind for Upload {
         stores: &dyn Stores,
     ) -> Result<Prepared, JobsError> {
         let (p, name) = prepare(self.name(), params, env, stores)?;
+        if p.version_id.is_some() {
+            return Err(JobsError::invalid(
+                "params.version_id",
+                "only a download takes a version id",
+            ));
+        }
         if !p.path.exists() {
             return Err(JobsError::invalid(
                 "params.path",
@@ -204,10 +214,17 @@ impl Kind for Download {
     async fn run(&self, ctx: RunContext) -> Result<(), JobError> {
         let (p, transfers) = start(&ctx)?;
         let tracker = ctx.tracker("download");
-        let result = transfers
-            .download_path(&p.bucket, &p.key, Destination::Into(&p.path), &tracker)
-            .await
-            .map(drop);
+        let into = Destination::Into(&p.path);
+        let result = match &p.version_id {
+            None => transfers
+                .download_path(&p.bucket, &p.key, into, &tracker)
+                .await
+                .map(drop),
+            Some(version) => transfers
+                .download_version_path(&p.bucket, &p.key, version, into, &tracker)
+                .await
+                .map(drop),
+        };
         tracker.finish();
         result.map_err(core)
     }
