@@ -178,9 +178,29 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.try_call("DELETE", &format!("/session/{}", self.session), None);
+        // The app the driver started goes too, even when closing the session failed
+        // (under load): a window left running keeps its agent's connections open.
+        if let Ok(out) = Command::new("pgrep")
+            .args(["-P", &self.driver.id().to_string()])
+            .output()
+        {
+            for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                let _ = Command::new("kill").args(["-9", pid]).status();
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// One window at a time: each test starts Xvfb, WebKitWebDriver and the app, and two
+/// cores run them better in turn than together.
+static ONE_WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_window() -> std::sync::MutexGuard<'static, ()> {
+    ONE_WINDOW
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn css_str(s: &str) -> String {
@@ -192,6 +212,7 @@ fn add_a_garage_profile_upload_by_drop_rename_delete() {
     if !ready() {
         return;
     }
+    let _window = one_window();
     let server = coffer_testkit::garage();
     let bucket = server.fresh_bucket("desk");
     let xvfb = coffer_testkit::Xvfb::start().expect("Xvfb");
@@ -337,6 +358,7 @@ fn the_app_started_on_a_data_dir_an_agent_owns_is_its_window() {
     if !ready() {
         return;
     }
+    let _window = one_window();
     let xvfb = coffer_testkit::Xvfb::start().expect("Xvfb");
     let dir = tempfile::tempdir().expect("tempdir");
     let home = dir.path().join("home");
@@ -414,6 +436,7 @@ fn the_backups_page_in_the_window_backs_up_browses_and_restores() {
     if !ready() {
         return;
     }
+    let _window = one_window();
     let xvfb = coffer_testkit::Xvfb::start().expect("Xvfb");
     let dir = tempfile::tempdir().expect("tempdir");
     let home = dir.path().join("home");

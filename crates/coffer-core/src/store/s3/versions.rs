@@ -3,6 +3,7 @@
 //! implement versioning (Garage) answers `NotImplemented`, turned into
 //! `Error::Unsupported` in words.
 
+use aws_sdk_s3::operation::list_object_versions::ListObjectVersionsOutput;
 use aws_sdk_s3::types::{BucketVersioningStatus, VersioningConfiguration};
 
 use super::convert;
@@ -57,29 +58,41 @@ impl S3Store {
         Ok(())
     }
 
+    /// One page of ListObjectVersions under `prefix`, from `marker` (key and version
+    /// id markers of the page before).
+    async fn versions_page(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: Option<&str>,
+        marker: &Option<(String, Option<String>)>,
+    ) -> Result<ListObjectVersionsOutput> {
+        self.with_bucket(bucket, |client| {
+            let marker = marker.clone();
+            async move {
+                client
+                    .list_object_versions()
+                    .bucket(bucket)
+                    .prefix(prefix)
+                    .set_delimiter(delimiter.map(str::to_string))
+                    .max_keys(PAGE)
+                    .set_key_marker(marker.as_ref().map(|m| m.0.clone()))
+                    .set_version_id_marker(marker.and_then(|m| m.1))
+                    .send()
+                    .await
+                    .map_err(|e| unsupported(self.err(e, Target::bucket(bucket))))
+            }
+        })
+        .await
+    }
+
     /// ListObjectVersions with the key as prefix, kept to that key exactly; newest
     /// first (S3's order within a key).
     pub(super) async fn versions_of(&self, bucket: &str, key: &str) -> Result<Vec<ObjectVersion>> {
         let mut out = Vec::new();
         let mut marker: Option<(String, Option<String>)> = None;
         loop {
-            let page = self
-                .with_bucket(bucket, |client| {
-                    let marker = marker.clone();
-                    async move {
-                        client
-                            .list_object_versions()
-                            .bucket(bucket)
-                            .prefix(key)
-                            .max_keys(PAGE)
-                            .set_key_marker(marker.as_ref().map(|m| m.0.clone()))
-                            .set_version_id_marker(marker.and_then(|m| m.1))
-                            .send()
-                            .await
-                            .map_err(|e| unsupported(self.err(e, Target::bucket(bucket))))
-                    }
-                })
-                .await?;
+            let page = self.versions_page(bucket, key, None, &marker).await?;
             for v in page.versions() {
                 if v.key() != Some(key) {
                     continue;
@@ -138,22 +151,7 @@ impl S3Store {
         let mut marker: Option<(String, Option<String>)> = None;
         loop {
             let page = self
-                .with_bucket(bucket, |client| {
-                    let marker = marker.clone();
-                    async move {
-                        client
-                            .list_object_versions()
-                            .bucket(bucket)
-                            .prefix(prefix)
-                            .delimiter("/")
-                            .max_keys(PAGE)
-                            .set_key_marker(marker.as_ref().map(|m| m.0.clone()))
-                            .set_version_id_marker(marker.and_then(|m| m.1))
-                            .send()
-                            .await
-                            .map_err(|e| unsupported(self.err(e, Target::bucket(bucket))))
-                    }
-                })
+                .versions_page(bucket, prefix, Some("/"), &marker)
                 .await?;
             for m in page.delete_markers() {
                 if m.is_latest() != Some(true) {
