@@ -103,8 +103,7 @@ impl Access {
         )
         .await?;
         password::store(&self.secrets, &self.profile, &location, password).await?;
-        password::cache_master_key(&self.secrets, &self.profile, &location, repo.master_key())
-            .await;
+        password::cache_master_key(&self.secrets, &self.profile, &location, &repo.key).await;
         self.remember(&location, append_only, &repo)?;
         Ok(repo)
     }
@@ -154,8 +153,7 @@ impl Access {
         )
         .await?;
         if from_keychain {
-            password::cache_master_key(&self.secrets, &self.profile, &location, repo.master_key())
-                .await;
+            password::cache_master_key(&self.secrets, &self.profile, &location, &repo.key).await;
         }
         if record.is_none() {
             self.remember(&location, append_only, &repo)?;

@@ -128,11 +128,6 @@ impl Repo {
         .await
     }
 
-    /// The master key (to keep in the keychain beside the password).
-    pub(crate) fn master_key(&self) -> &MasterKey {
-        &self.key
-    }
-
     /// Where the repository is.
     pub fn location(&self) -> &RepoLocation {
         self.backend.location_ref()
