@@ -95,7 +95,7 @@ impl ApiError {
 pub fn core_status(e: &CoreError) -> StatusCode {
     match e.code() {
         "access_denied" => StatusCode::FORBIDDEN,
-        "no_such_bucket" | "no_such_key" | "no_such_upload" | "profile_not_found" => {
+        "no_such_bucket" | "no_such_key" | "no_such_upload" | "profile_not_found" | "not_found" => {
             StatusCode::NOT_FOUND
         }
         "bucket_exists" | "profile_exists" | "bucket_not_empty" | "file_changed" => {
@@ -106,6 +106,7 @@ pub fn core_status(e: &CoreError) -> StatusCode {
             StatusCode::BAD_GATEWAY
         }
         "keychain_unavailable" | "keychain" | "cancelled" => StatusCode::SERVICE_UNAVAILABLE,
+        "expired" => StatusCode::GONE,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -44,8 +44,8 @@ pub use host::ApiHost;
 pub use state::ApiState;
 
 use routes::{
-    backups, buckets, edit, jobs as job_routes, objects, preferences, profiles,
-    settings as api_switches, store as raw_store, transfers, versions,
+    backups, buckets, edit, jobs as job_routes, objects, preferences, profiles, rules,
+    settings as api_switches, shares, store as raw_store, transfers, versions,
 };
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
@@ -93,7 +93,8 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             post(raw_store::complete_upload),
         )
         .route(&format!("{store}/delete"), post(raw_store::delete_many))
-        .route(&format!("{store}/copy"), post(raw_store::copy_object));
+        .route(&format!("{store}/copy"), post(raw_store::copy_object))
+        .route(&format!("{store}/presign"), post(raw_store::presign));
     let protected = Router::new()
         .route("/api/v1/profiles", get(profiles::list).post(profiles::add))
         .route(
@@ -153,6 +154,22 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             "/api/v1/profiles/{profile}/buckets/{bucket}/presign",
             post(objects::presign),
         )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/rules",
+            get(rules::list).put(rules::save).post(rules::add),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/rules/preview",
+            post(rules::preview),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/rules/{id}",
+            axum::routing::delete(rules::remove),
+        )
+        .route("/api/v1/profiles/{profile}/rules", get(rules::list_profile))
+        .route("/api/v1/shares", get(shares::list))
+        .route("/api/v1/shares/{id}", axum::routing::delete(shares::forget))
+        .route("/api/v1/shares/{id}/url", post(shares::url))
         .route("/api/v1/profiles/{profile}/transfers", get(transfers::list))
         .route(
             "/api/v1/profiles/{profile}/transfers/cleanup",

@@ -51,8 +51,15 @@ pub enum Command {
     /// Make an older version of an object the current one again (a server-side copy
     /// of that version over the key; the versions in between stay).
     RestoreVersion(RestoreVersionArgs),
-    /// Print a presigned URL.
+    /// Print a presigned URL (recorded: `coffer shares list`).
     Presign(PresignArgs),
+    /// The share links made so far (presigned URLs): list, print one again, forget.
+    #[command(subcommand)]
+    Shares(SharesCommand),
+    /// Upload header rules: per bucket, a glob on the key → Content-Type,
+    /// Cache-Control, Content-Disposition, storage class, metadata.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Show a bucket's region and how it was found.
     Region(RegionArgs),
     /// Resumable uploads: list them, or abort orphaned ones.
@@ -424,9 +431,16 @@ pub struct CpArgs {
     /// Cache-Control of the new objects.
     #[arg(long)]
     pub cache_control: Option<String>,
-    /// Content-Type of the new objects (default: guessed from the file name).
+    /// Content-Type of the new objects (default: the bucket's upload rules, then the
+    /// file name's type).
     #[arg(long)]
     pub content_type: Option<String>,
+    /// Content-Disposition of the new objects, e.g. `attachment`.
+    #[arg(long)]
+    pub content_disposition: Option<String>,
+    /// Upload without the bucket's upload rules (`coffer rules list`).
+    #[arg(long)]
+    pub no_rules: bool,
     /// Storage class, e.g. STANDARD_IA.
     #[arg(long)]
     pub storage_class: Option<String>,
@@ -478,6 +492,9 @@ pub struct MvArgs {
     /// Transfer tuning.
     #[command(flatten)]
     pub tune: TuneArgs,
+    /// Upload without the bucket's upload rules (`coffer rules list`).
+    #[arg(long)]
+    pub no_rules: bool,
     /// Print a JSON report to stdout.
     #[arg(long)]
     pub json: bool,
@@ -514,12 +531,103 @@ pub struct StatArgs {
 pub struct PresignArgs {
     /// s3://bucket/key
     pub url: String,
-    /// How long the URL works, e.g. 15m, 2h, 7d (at most 7 days).
-    #[arg(long, default_value = "15m", value_parser = parse_expiry)]
+    /// How long the URL works, e.g. 15m, 2h, 7d (at most 7 days, S3's limit). It
+    /// cannot be revoked sooner except by rotating the key that signed it.
+    #[arg(long, default_value = "1h", value_parser = parse_expiry)]
     pub expires: std::time::Duration,
     /// A URL to upload (PUT) instead of download.
     #[arg(long)]
     pub put: bool,
+    /// Print JSON (the URL, its expiry and the share's id) to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer shares …`
+#[derive(Debug, Subcommand)]
+pub enum SharesCommand {
+    /// Every recorded link: live ones first, then expired ones.
+    List(JsonFlag),
+    /// Print a live link again (the same URL).
+    Url(ShareIdArgs),
+    /// Forget a link's record. The link keeps working until it expires.
+    Forget(ShareIdArgs),
+}
+
+/// A share link's id.
+#[derive(Debug, Args)]
+pub struct ShareIdArgs {
+    /// The id `coffer shares list` shows.
+    pub id: String,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer rules …`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// The rules of a bucket, or of every bucket of the profile, in order.
+    List(RulesListArgs),
+    /// Add a rule at the end of a bucket's list (or at --position).
+    Add(RulesAddArgs),
+    /// Remove a rule by id.
+    Remove(RulesRemoveArgs),
+}
+
+/// `coffer rules list`.
+#[derive(Debug, Args)]
+pub struct RulesListArgs {
+    /// s3://bucket (default: every bucket of the profile).
+    pub bucket: Option<String>,
+    /// Print JSON lines to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer rules add`.
+#[derive(Debug, Args)]
+pub struct RulesAddArgs {
+    /// s3://bucket
+    pub bucket: String,
+    /// The glob: without `/` it matches the file name in any folder (`*.css`); with
+    /// `/` the whole key (`assets/**/*.js`).
+    pub glob: String,
+    /// Content-Type.
+    #[arg(long)]
+    pub content_type: Option<String>,
+    /// Cache-Control, e.g. "public, max-age=31536000, immutable".
+    #[arg(long)]
+    pub cache_control: Option<String>,
+    /// Content-Disposition, e.g. attachment.
+    #[arg(long)]
+    pub content_disposition: Option<String>,
+    /// Storage class, e.g. STANDARD_IA.
+    #[arg(long)]
+    pub storage_class: Option<String>,
+    /// User metadata, KEY=VALUE (repeatable).
+    #[arg(long = "metadata", value_name = "KEY=VALUE")]
+    pub metadata: Vec<String>,
+    /// Its place in the list, from 1 (default: last). Every matching rule applies in
+    /// order; a later one wins.
+    #[arg(long)]
+    pub position: Option<usize>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer rules remove`.
+#[derive(Debug, Args)]
+pub struct RulesRemoveArgs {
+    /// The id `coffer rules list` shows.
+    pub id: String,
+    /// Only look in this bucket (s3://bucket).
+    #[arg(long)]
+    pub bucket: Option<String>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `coffer region`.

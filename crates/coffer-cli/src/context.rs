@@ -78,16 +78,21 @@ impl Context {
         }
     }
 
-    /// The transfer engine with `config`, with no cancellation of its own.
-    pub fn engine(&self, config: TransferConfig) -> Result<Transfers> {
-        let name = match &self.remote {
+    /// The profile's name in this machine's records (resume state, share links,
+    /// upload rules): its name, or `remote/AGENT/PROFILE` with `--remote`.
+    pub fn profile_ref(&self) -> String {
+        match &self.remote {
             None => self.profile.name.clone(),
             Some((agent, _)) => remotes::profile_ref(agent, &self.profile.name),
-        };
+        }
+    }
+
+    /// The transfer engine with `config`, with no cancellation of its own.
+    pub fn engine(&self, config: TransferConfig) -> Result<Transfers> {
         Ok(Transfers::new(
             self.store()?,
             self.session.db().clone(),
-            name,
+            self.profile_ref(),
             config,
         )?)
     }

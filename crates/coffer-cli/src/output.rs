@@ -24,6 +24,12 @@ pub fn write_stdout(bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// A time as RFC 3339, e.g. `2026-12-01T06:00:00Z`.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
 /// Bytes for people: "1.5 MiB".
 pub fn size(bytes: u64) -> String {
     bytesize::ByteSize(bytes).display().iec().to_string()

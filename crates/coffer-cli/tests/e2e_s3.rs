@@ -565,3 +565,278 @@ fn object_versions_on_moto_and_the_clear_refusal_on_garage() {
         said.stderr
     );
 }
+
+/// Share links on Garage: `presign` records each link (never its signature in a
+/// log), `shares list` shows it with its expiry, `shares url` gives the same working
+/// URL again, an expired one is listed as expired and refused, and `forget` drops the
+/// record. Lifetimes past S3's 7 days are a usage error.
+#[test]
+fn share_links_are_recorded_listed_given_again_and_forgotten() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let mut c = Coffer::new();
+    c.env.push(("COFFER_LOG".into(), "trace".into()));
+    let bucket = server.fresh_bucket("cli-shares");
+    let name = c.add_profile(server);
+    let file = c.path("shared.txt");
+    write_file(&file, 1000, 3);
+    let live_url = format!("s3://{bucket}/docs/shared ü+%.txt");
+    c.run(&with(
+        &name,
+        &["cp", file.to_str().expect("utf-8"), &live_url],
+    ))
+    .ok();
+
+    // The default lifetime is one hour; the URL works and is not in any log line.
+    let made = c.run(&with(&name, &["presign", &live_url, "--json"])).ok();
+    let made_json = made.json();
+    let link = made_json["url"].as_str().expect("url").to_string();
+    assert!(link.contains("X-Amz-Expires=3600"), "{link}");
+    let signature = link
+        .split("X-Amz-Signature=")
+        .nth(1)
+        .expect("a signature")
+        .split('&')
+        .next()
+        .expect("signature");
+    assert!(!made.stderr.contains(signature), "{}", made.stderr);
+    assert_eq!(http_get(&link).0, 200);
+    let id = made_json["share_id"].as_str().expect("id").to_string();
+
+    let expired_url = format!("s3://{bucket}/docs/gone.txt");
+    let expired = c
+        .run(&with(
+            &name,
+            &["presign", &expired_url, "--expires", "1s", "--json"],
+        ))
+        .ok()
+        .json();
+    let expired_id = expired["share_id"].as_str().expect("id").to_string();
+    std::thread::sleep(Duration::from_millis(2100));
+
+    let listed = c.run(&with(&name, &["shares", "list", "--json"])).ok();
+    assert!(!listed.stderr.contains(signature), "{}", listed.stderr);
+    let listed = listed.json_lines();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0]["id"], id.as_str(), "live ones first");
+    assert_eq!(listed[0]["key"], "docs/shared ü+%.txt");
+    assert_eq!(listed[0]["profile"], name.as_str());
+    assert_eq!(listed[0]["method"], "GET");
+    assert_eq!(listed[0]["via"], "cli");
+    assert_eq!(listed[0]["expired"], false);
+    assert_eq!(listed[0]["expires_secs"], 3600);
+    assert_eq!(listed[0]["expires_at"], made_json["expires_at"]);
+    assert_eq!(listed[1]["id"], expired_id.as_str());
+    assert_eq!(listed[1]["expired"], true);
+    let text = c.run(&with(&name, &["shares", "list"])).ok().stdout;
+    assert!(
+        text.contains("expires in 59m") || text.contains("expires in 1h"),
+        "{text}"
+    );
+    assert!(text.contains("expired "), "{text}");
+
+    // Copy again: the very same URL, still working; an expired link is refused.
+    let again = c.run(&with(&name, &["shares", "url", &id])).ok().stdout;
+    assert_eq!(again.trim(), link);
+    assert_eq!(http_get(again.trim()).0, 200);
+    let refused = c
+        .run(&with(&name, &["shares", "url", &expired_id]))
+        .fails(1);
+    assert!(refused.stderr.contains("expired"), "{}", refused.stderr);
+
+    // Past S3's limit, a usage error that says why.
+    let too_long = c
+        .run(&with(&name, &["presign", &live_url, "--expires", "8d"]))
+        .fails(2);
+    assert!(too_long.stderr.contains("7 days"), "{}", too_long.stderr);
+
+    // Forget: gone from the list; an unknown id is an error that says so.
+    c.run(&with(&name, &["shares", "forget", &expired_id])).ok();
+    let left = c
+        .run(&with(&name, &["shares", "list", "--json"]))
+        .ok()
+        .json_lines();
+    assert_eq!(left.len(), 1);
+    let unknown = c
+        .run(&with(&name, &["shares", "forget", &expired_id]))
+        .fails(1);
+    assert!(
+        unknown.stderr.contains("no share link"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+/// Upload header rules from the CLI on Garage: a `*.css` rule sets Cache-Control on
+/// `cp` uploads (a file, a folder, and `mv`), `--no-rules` skips it, an explicit
+/// option wins over it, a later rule wins over an earlier one, and a bad rule is
+/// refused in words.
+#[test]
+fn upload_rules_apply_to_cli_uploads_unless_skipped() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let bucket = server.fresh_bucket("cli-rules");
+    let name = c.add_profile(server);
+    let b = format!("s3://{bucket}");
+    const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+    let added = c
+        .run(&with(
+            &name,
+            &[
+                "rules",
+                "add",
+                &b,
+                "*.css",
+                "--cache-control",
+                IMMUTABLE,
+                "--metadata",
+                "Team=web",
+                "--json",
+            ],
+        ))
+        .ok()
+        .json();
+    assert_eq!(added["glob"], "*.css");
+    assert_eq!(added["bucket"], bucket.as_str());
+    let css_rule = added["id"].as_str().expect("id").to_string();
+    let download = c
+        .run(&with(
+            &name,
+            &[
+                "rules",
+                "add",
+                &b,
+                "downloads/**",
+                "--content-disposition",
+                "attachment",
+                "--storage-class",
+                "STANDARD",
+                "--json",
+            ],
+        ))
+        .ok()
+        .json();
+    let listed = c
+        .run(&with(&name, &["rules", "list", &b, "--json"]))
+        .ok()
+        .json_lines();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["id"], css_rule.as_str());
+    assert_eq!(listed[1]["id"], download["id"]);
+
+    let site = c.path("site dir");
+    std::fs::create_dir_all(site.join("css")).expect("mkdir");
+    std::fs::write(site.join("css/site ü.css"), "body{}").expect("write");
+    std::fs::write(site.join("index.html"), "<p>").expect("write");
+    let stat = |key: &str| {
+        c.run(&with(&name, &["stat", &format!("{b}/{key}"), "--json"]))
+            .ok()
+            .json()
+    };
+
+    // A folder upload: the .css file takes the rule, the .html file does not.
+    c.run(&with(
+        &name,
+        &[
+            "cp",
+            "-r",
+            site.to_str().expect("utf-8"),
+            &format!("{b}/www/"),
+        ],
+    ))
+    .ok();
+    let css = stat("www/css/site ü.css");
+    assert_eq!(css["cache_control"], IMMUTABLE, "{css}");
+    assert_eq!(css["content_type"], "text/css", "{css}");
+    assert_eq!(css["metadata"]["team"], "web", "{css}");
+    let html = stat("www/index.html");
+    assert!(html["cache_control"].is_null(), "{html}");
+    assert_eq!(html["content_type"], "text/html", "{html}");
+
+    // One file, with --no-rules: nothing from the rules.
+    let one = site.join("css/site ü.css");
+    let one = one.to_str().expect("utf-8");
+    c.run(&with(
+        &name,
+        &["cp", one, &format!("{b}/plain/site.css"), "--no-rules"],
+    ))
+    .ok();
+    let plain = stat("plain/site.css");
+    assert!(plain["cache_control"].is_null(), "{plain}");
+    assert!(plain["metadata"].get("team").is_none(), "{plain}");
+    // An explicit value wins over the rule; the rule's other fields still apply.
+    c.run(&with(
+        &name,
+        &[
+            "cp",
+            one,
+            &format!("{b}/mine/site.css"),
+            "--cache-control",
+            "no-store",
+        ],
+    ))
+    .ok();
+    let mine = stat("mine/site.css");
+    assert_eq!(mine["cache_control"], "no-store");
+    assert_eq!(mine["metadata"]["team"], "web");
+    // Both rules match under downloads/: each sets its own fields.
+    let moved = c.path("report.css");
+    std::fs::write(&moved, "p{}").expect("write");
+    c.run(&with(
+        &name,
+        &[
+            "mv",
+            moved.to_str().expect("utf-8"),
+            &format!("{b}/downloads/report.css"),
+        ],
+    ))
+    .ok();
+    let report = stat("downloads/report.css");
+    assert_eq!(report["cache_control"], IMMUTABLE, "{report}");
+    assert_eq!(report["content_disposition"], "attachment", "{report}");
+
+    // A bad rule is refused, naming what is wrong; nothing is added.
+    let bad = c
+        .run(&with(
+            &name,
+            &["rules", "add", &b, "a[", "--cache-control", "x"],
+        ))
+        .fails(1);
+    assert!(bad.stderr.contains("glob is not valid"), "{}", bad.stderr);
+    let empty = c.run(&with(&name, &["rules", "add", &b, "*.js"])).fails(1);
+    assert!(empty.stderr.contains("sets nothing"), "{}", empty.stderr);
+    assert_eq!(
+        c.run(&with(&name, &["rules", "list", "--json"]))
+            .ok()
+            .json_lines()
+            .len(),
+        2
+    );
+
+    // Remove by id alone; then uploads get nothing from it.
+    c.run(&with(&name, &["rules", "remove", &css_rule])).ok();
+    c.run(&with(&name, &["cp", one, &format!("{b}/after/site.css")]))
+        .ok();
+    assert!(stat("after/site.css")["cache_control"].is_null());
+    let unknown = c
+        .run(&with(&name, &["rules", "remove", &css_rule]))
+        .fails(1);
+    assert!(
+        unknown.stderr.contains("no upload rule"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+/// `--profile NAME ARGS…`.
+fn with<'a>(profile: &'a str, args: &[&'a str]) -> Vec<&'a str> {
+    let mut full = vec!["--profile", profile];
+    full.extend_from_slice(args);
+    full
+}

@@ -242,6 +242,24 @@ pub enum Error {
         message: String,
     },
 
+    /// A record Coffer keeps (a share link, an upload rule) does not exist.
+    #[error("no {what}: {hint}")]
+    NotFound {
+        /// What was looked for ("share link `ab12`").
+        what: String,
+        /// Where to look instead.
+        hint: &'static str,
+    },
+
+    /// Something that lives for a limited time (a share link) has run out.
+    #[error("{what} expired {when}; make a new one")]
+    Expired {
+        /// What expired.
+        what: String,
+        /// When, in words.
+        when: String,
+    },
+
     /// Several items of a batch failed; the first errors are listed.
     #[error("{failed} of {total} items failed; first: {first}")]
     Batch {
@@ -298,6 +316,7 @@ const CODES: &[&str] = &[
     "unauthorized",
     "forbidden",
     "not_found",
+    "expired",
     "too_large",
     "conflict",
     "certificate_changed",
@@ -329,6 +348,8 @@ impl Error {
             Error::Cancelled(_) => "cancelled",
             Error::Unsupported { .. } => "unsupported",
             Error::Batch { .. } => "batch",
+            Error::NotFound { .. } => "not_found",
+            Error::Expired { .. } => "expired",
             Error::Agent { code, .. } => CODES
                 .iter()
                 .find(|known| **known == code.as_str())

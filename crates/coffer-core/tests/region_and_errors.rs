@@ -88,6 +88,7 @@ async fn bucket_in_another_region_on_moto() {
             PresignMethod::Get,
             &bucket,
             "in eu-west-2.txt",
+            std::time::SystemTime::now(),
             Duration::from_secs(600),
         )
         .await

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use coffer_core::Error as CoreError;
+use coffer_core::share;
 use coffer_core::store::{
     ByteRange, ListPage, ListRequest, ObjectMeta, ObjectRef, PresignMethod, PutOptions,
 };
@@ -20,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Body, Params, QueryParams};
-use crate::state::ApiState;
+use crate::state::{ApiState, Caller};
 
 /// The header in which a client names the job of its streamed upload (1 to 64 of
 /// `A-Z a-z 0-9 _ -`), so that its own row and the engine's job share an id.
@@ -37,6 +38,17 @@ pub(crate) fn object_ref(bucket: &str, key: &str) -> ApiResult<ObjectRef> {
 pub struct KeyQuery {
     /// The object's key.
     pub key: String,
+}
+
+/// `?key=&no_rules=`: an upload's target.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// The object's key.
+    pub key: String,
+    /// Skip the bucket's upload rules.
+    #[serde(default)]
+    pub no_rules: bool,
 }
 
 /// What to list.
@@ -218,7 +230,7 @@ mod range_tests {
 /// away mid-way, the multipart upload is aborted and no object appears.
 #[utoipa::path(put, path = "/api/v1/profiles/{profile}/buckets/{bucket}/object", tag = "objects",
     params(("profile" = String, Path, description = "Profile name"),
-        ("bucket" = String, Path, description = "Bucket name"), KeyQuery),
+        ("bucket" = String, Path, description = "Bucket name"), UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, description = "Stored", body = Object),
         (status = 404, description = "No such bucket", body = ErrorBody)),
@@ -226,7 +238,7 @@ mod range_tests {
 pub async fn upload(
     State(state): State<ApiState>,
     Params((profile, bucket)): Params<(String, String)>,
-    QueryParams(q): QueryParams<KeyQuery>,
+    QueryParams(q): QueryParams<UploadQuery>,
     headers: HeaderMap,
     request_body: HttpBody,
 ) -> ApiResult<Json<UploadReport>> {
@@ -237,13 +249,19 @@ pub async fn upload(
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
+    // A Content-Type that only restates the extension (what a browser sends for a
+    // file) or says nothing (octet-stream) is a guess: the bucket's rules may set
+    // another, and the engine guesses the same one again otherwise. Any other one is
+    // the client's choice and wins over the rules.
+    let guessed = coffer_core::transfer::guess_content_type(&object.key);
     let options = PutOptions {
         content_type: header(header::CONTENT_TYPE)
-            .filter(|t| t != "application/octet-stream")
-            .or_else(|| coffer_core::transfer::guess_content_type(&object.key)),
+            .filter(|t| t != "application/octet-stream" && Some(t) != guessed.as_ref()),
         cache_control: header(header::CACHE_CONTROL),
+        content_disposition: header(header::CONTENT_DISPOSITION),
         ..PutOptions::default()
     };
+    let no_rules = q.no_rules;
     // The client's own id for this upload, so its row and the job are one.
     let job_id = headers
         .get(JOB_ID_HEADER)
@@ -265,6 +283,11 @@ pub async fn upload(
         None,
         |transfers, tracker| {
             let (object, options) = (&object, &options);
+            let transfers = if no_rules {
+                transfers.without_rules()
+            } else {
+                transfers
+            };
             async move {
                 transfers
                     .upload_stream(body, object, options, &tracker)
@@ -398,24 +421,32 @@ pub struct PresignRequest {
     #[serde(default = "default_method")]
     #[schema(value_type = String)]
     pub method: PresignMethod,
-    /// Seconds until the link expires (1 to 604800; default 900).
+    /// Seconds until the link expires (1 to 604800, S3's 7 days; default 3600).
     pub expires_secs: Option<u64>,
 }
 
-fn default_method() -> PresignMethod {
+pub(crate) fn default_method() -> PresignMethod {
     PresignMethod::Get
 }
 
-/// A presigned URL.
+/// A presigned URL, recorded as a share link.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PresignAnswer {
     /// The URL.
     pub url: String,
     /// Seconds it stays valid.
     pub expires_secs: u64,
+    /// When it stops working (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String)]
+    pub expires_at: time::OffsetDateTime,
+    /// The share record's id (`/api/v1/shares/{id}`).
+    pub share_id: String,
 }
 
-/// A presigned URL that lets anyone GET (or PUT) the object until it expires.
+/// A presigned URL that lets anyone GET (or PUT) the object until it expires. It is
+/// recorded as a share link (`GET /api/v1/shares`); it cannot be revoked before it
+/// expires except by rotating the access key that signed it.
 #[utoipa::path(post, path = "/api/v1/profiles/{profile}/buckets/{bucket}/presign", tag = "objects",
     params(("profile" = String, Path, description = "Profile name"),
         ("bucket" = String, Path, description = "Bucket name")),
@@ -426,23 +457,33 @@ pub struct PresignAnswer {
 pub async fn presign(
     State(state): State<ApiState>,
     Params((profile, bucket)): Params<(String, String)>,
+    caller: Caller,
+    headers: HeaderMap,
     Body(body): Body<PresignRequest>,
 ) -> ApiResult<Json<PresignAnswer>> {
     let object = object_ref(&bucket, &body.key)?;
-    let expires_secs = body.expires_secs.unwrap_or(900);
-    if !(1..=604_800).contains(&expires_secs) {
-        return Err(ApiError::bad_request(
-            "expires_secs must be 1 to 604800 (7 days)",
-        ));
-    }
+    let expires_in = body
+        .expires_secs
+        .map(Duration::from_secs)
+        .unwrap_or(share::DEFAULT_EXPIRY);
     let (_, store) = state.store(&profile)?;
-    let url = store
-        .presign(
-            body.method,
-            &object.bucket,
-            &object.key,
-            Duration::from_secs(expires_secs),
-        )
-        .await?;
-    Ok(Json(PresignAnswer { url, expires_secs }))
+    let made = share::make(
+        store.as_ref(),
+        state.session().db().as_ref(),
+        share::ShareRequest {
+            profile: &profile,
+            bucket: &object.bucket,
+            key: &object.key,
+            method: body.method,
+            expires_in,
+            via: super::shares::via(caller, &headers),
+        },
+    )
+    .await?;
+    Ok(Json(PresignAnswer {
+        url: made.url,
+        expires_secs: made.record.expires_secs,
+        expires_at: made.record.expires_at(),
+        share_id: made.record.id,
+    }))
 }

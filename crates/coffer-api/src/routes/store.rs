@@ -483,3 +483,61 @@ pub async fn copy_object(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A raw presign: the URL only, signed for a given moment, and not recorded as a
+/// share link (the machine that asks keeps its own record).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPresign {
+    /// The object's key.
+    pub key: String,
+    /// `GET` or `PUT`.
+    #[serde(default = "super::objects::default_method")]
+    #[schema(value_type = String)]
+    pub method: coffer_core::store::PresignMethod,
+    /// The moment it is signed for, in seconds since 1970 (default: now).
+    pub signed_at: Option<u64>,
+    /// Seconds until it expires (1 to 604800).
+    pub expires_secs: u64,
+}
+
+/// A presigned URL.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RawPresignAnswer {
+    /// The URL.
+    pub url: String,
+}
+
+/// Presigns a URL for the given moment and lifetime (the same arguments give the same
+/// URL); nothing is recorded.
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/buckets/{bucket}/store/presign", tag = "store",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name")),
+    request_body = RawPresign,
+    responses((status = 200, description = "The URL", body = RawPresignAnswer),
+        (status = 400, description = "Bad expiry, or a profile without URLs", body = ErrorBody)),
+    security(("token" = [])))]
+pub async fn presign(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    Body(body): Body<RawPresign>,
+) -> ApiResult<Json<RawPresignAnswer>> {
+    let object = object_ref(&bucket, &body.key)?;
+    let expires_in = std::time::Duration::from_secs(body.expires_secs);
+    coffer_core::share::check_expiry(expires_in)?;
+    let signed_at = match body.signed_at {
+        Some(secs) => std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs),
+        None => std::time::SystemTime::now(),
+    };
+    let (_, store) = state.store(&profile)?;
+    let url = store
+        .presign(
+            body.method,
+            &object.bucket,
+            &object.key,
+            signed_at,
+            expires_in,
+        )
+        .await?;
+    Ok(Json(RawPresignAnswer { url }))
+}

@@ -20,22 +20,30 @@ fn location(input: &str) -> Result<Location> {
     Location::parse(input).map_err(|e| UsageError(e.to_string()).into())
 }
 
-/// The options given on the command line; `None` when none were.
-fn put_options(args: &CpArgs) -> Result<Option<PutOptions>> {
+/// `--metadata K=V` pairs; names in lowercase.
+pub fn metadata_pairs(pairs: &[String]) -> Result<BTreeMap<String, String>> {
     let mut metadata = BTreeMap::new();
-    for pair in &args.metadata {
+    for pair in pairs {
         let Some((k, v)) = pair.split_once('=') else {
             return usage(format!("--metadata `{pair}`: write KEY=VALUE"));
         };
         metadata.insert(k.to_lowercase(), v.to_string());
     }
+    Ok(metadata)
+}
+
+/// The options given on the command line; `None` when none were.
+fn put_options(args: &CpArgs) -> Result<Option<PutOptions>> {
+    let metadata = metadata_pairs(&args.metadata)?;
     let given = args.content_type.is_some()
         || args.cache_control.is_some()
+        || args.content_disposition.is_some()
         || args.storage_class.is_some()
         || !metadata.is_empty();
     Ok(given.then(|| PutOptions {
         content_type: args.content_type.clone(),
         cache_control: args.cache_control.clone(),
+        content_disposition: args.content_disposition.clone(),
         storage_class: args.storage_class.clone(),
         metadata,
         checksum: true,
@@ -60,7 +68,10 @@ pub fn local_destination(dst: &Path, raw: &str) -> PathBuf {
 /// Copies.
 pub async fn run(ctx: &Context, args: CpArgs) -> Result<()> {
     let options = put_options(&args)?;
-    let transfers = ctx.transfers(&args.tune)?;
+    let mut transfers = ctx.transfers(&args.tune)?;
+    if args.no_rules {
+        transfers = transfers.without_rules();
+    }
     if let Some(version) = &args.version_id {
         return download_version(&transfers, &args, version).await;
     }

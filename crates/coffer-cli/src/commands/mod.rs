@@ -4,7 +4,7 @@ mod agent;
 mod backup;
 mod bucket;
 mod completions;
-mod cp;
+pub(crate) mod cp;
 mod jobs;
 mod ls;
 mod mv;
@@ -14,7 +14,9 @@ mod region;
 mod remote;
 mod restore_version;
 mod rm;
+mod rules;
 mod serve;
+mod shares;
 mod stat;
 mod transfers;
 mod versions;
@@ -54,6 +56,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Versions(args) => versions::run(&ctx().await?, args).await,
         Command::RestoreVersion(args) => restore_version::run(&ctx().await?, args).await,
         Command::Presign(args) => presign::run(&ctx().await?, args).await,
+        Command::Shares(cmd) => shares::run(&ctx().await?, cmd).await,
+        Command::Rules(cmd) => rules::run(&ctx().await?, cmd).await,
         Command::Region(args) => region::run(&ctx().await?, args).await,
         Command::Transfers(cmd) => transfers::run(&ctx().await?, cmd).await,
         Command::Serve(args) => serve::run(args).await,

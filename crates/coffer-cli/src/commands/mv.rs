@@ -19,7 +19,10 @@ fn location(input: &str) -> Result<Location> {
 
 /// Moves.
 pub async fn run(ctx: &Context, args: MvArgs) -> Result<()> {
-    let transfers = ctx.transfers(&args.tune)?;
+    let mut transfers = ctx.transfers(&args.tune)?;
+    if args.no_rules {
+        transfers = transfers.without_rules();
+    }
     let (tracker, bar) = output::tracker("move");
     let result: Result<serde_json::Value> = async {
         match (location(&args.src)?, location(&args.dst)?) {

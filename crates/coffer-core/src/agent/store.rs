@@ -10,7 +10,7 @@
 //! read as it is sent, and a download is read as it arrives. Every upload body carries
 //! its CRC32C (`x-coffer-crc32c`), which the agent checks before passing it on.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -634,21 +634,27 @@ impl Store for AgentStore {
         method: PresignMethod,
         bucket: &str,
         key: &str,
+        signed_at: SystemTime,
         expires_in: Duration,
     ) -> Result<String> {
         #[derive(serde::Deserialize)]
         struct Answer {
             url: String,
         }
+        let signed_at = signed_at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_err(|_| Error::invalid("signing time", "before 1970"))?
+            .as_secs();
         let body = json_body(&serde_json::json!({
             "key": key,
             "method": method,
+            "signed_at": signed_at,
             "expires_secs": expires_in.as_secs().max(1),
         }))?;
         let answer: Answer = self
             .call(
                 http::Method::POST,
-                self.bucket_path(bucket, "/presign"),
+                self.bucket_path(bucket, "/store/presign"),
                 Some(body),
                 About::object(bucket, key),
             )

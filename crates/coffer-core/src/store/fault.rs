@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -241,10 +241,13 @@ impl Store for FaultStore {
         method: PresignMethod,
         bucket: &str,
         key: &str,
+        signed_at: SystemTime,
         expires_in: Duration,
     ) -> Result<String> {
         self.check("presign").await?;
-        self.inner.presign(method, bucket, key, expires_in).await
+        self.inner
+            .presign(method, bucket, key, signed_at, expires_in)
+            .await
     }
 
     async fn versioning(&self, bucket: &str) -> Result<Versioning> {

@@ -26,7 +26,7 @@ pub use retry::{RetryPolicy, RetryStore};
 pub use s3::S3Store;
 pub use types::*;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -146,12 +146,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Deletes up to 1,000 keys in one call; returns the keys that failed.
     async fn delete_many(&self, bucket: &str, keys: &[String]) -> Result<Vec<DeleteFailure>>;
 
-    /// A URL that lets anyone GET (or PUT) the object until it expires.
+    /// A URL that lets anyone GET (or PUT) the object from `signed_at` until
+    /// `signed_at + expires_in` (1 s to 7 days). Signing is deterministic: the same
+    /// arguments and credentials give the same URL (SigV4 keeps whole seconds), so a
+    /// recorded link can be signed again instead of having its signature stored.
     async fn presign(
         &self,
         method: PresignMethod,
         bucket: &str,
         key: &str,
+        signed_at: SystemTime,
         expires_in: Duration,
     ) -> Result<String>;
 

@@ -1,7 +1,7 @@
 //! [`RetryStore`]: retries transient failures of any `Store`, with backoff.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 
@@ -188,10 +188,13 @@ impl Store for RetryStore {
         method: PresignMethod,
         bucket: &str,
         key: &str,
-        expires_in: std::time::Duration,
+        signed_at: SystemTime,
+        expires_in: Duration,
     ) -> Result<String> {
         // Presigning is local computation; nothing to retry, but keep one path.
-        self.inner.presign(method, bucket, key, expires_in).await
+        self.inner
+            .presign(method, bucket, key, signed_at, expires_in)
+            .await
     }
 
     async fn versioning(&self, bucket: &str) -> Result<Versioning> {

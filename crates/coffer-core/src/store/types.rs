@@ -203,6 +203,9 @@ pub struct ObjectMeta {
     pub content_type: Option<String>,
     /// Cache-Control.
     pub cache_control: Option<String>,
+    /// Content-Disposition.
+    #[serde(default)]
+    pub content_disposition: Option<String>,
     /// Storage class (absent means STANDARD on most servers).
     pub storage_class: Option<String>,
     /// User metadata (`x-amz-meta-*`), names in lowercase.
@@ -319,6 +322,9 @@ pub struct PutOptions {
     pub content_type: Option<String>,
     /// Cache-Control.
     pub cache_control: Option<String>,
+    /// Content-Disposition, e.g. `attachment`.
+    #[serde(default)]
+    pub content_disposition: Option<String>,
     /// Storage class, e.g. `STANDARD_IA`.
     pub storage_class: Option<String>,
     /// User metadata.
@@ -332,6 +338,7 @@ impl Default for PutOptions {
         PutOptions {
             content_type: None,
             cache_control: None,
+            content_disposition: None,
             storage_class: None,
             metadata: BTreeMap::new(),
             checksum: true,

@@ -27,6 +27,7 @@ fn options_from(meta: &ObjectMeta) -> PutOptions {
     PutOptions {
         content_type: meta.content_type.clone(),
         cache_control: meta.cache_control.clone(),
+        content_disposition: meta.content_disposition.clone(),
         storage_class: meta.storage_class.clone(),
         metadata: meta.metadata.clone(),
         checksum: true,

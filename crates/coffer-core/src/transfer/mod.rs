@@ -29,6 +29,7 @@ mod progress;
 mod rename;
 mod request;
 mod resume;
+mod rules;
 mod upload;
 mod upload_dir;
 mod upload_stream;
@@ -133,6 +134,8 @@ pub struct Transfers {
     small_permits: Arc<Semaphore>,
     cancel: CancellationToken,
     db_writes: Arc<tokio::sync::Mutex<()>>,
+    /// The buckets' upload rules, or `None` when uploads skip them.
+    rules: Option<Arc<rules::RulesCache>>,
 }
 
 impl Transfers {
@@ -153,6 +156,7 @@ impl Transfers {
             config,
             cancel: CancellationToken::new(),
             db_writes: Arc::default(),
+            rules: Some(Arc::default()),
         })
     }
 

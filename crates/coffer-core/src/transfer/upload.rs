@@ -89,15 +89,6 @@ pub fn guess_content_type(name: impl AsRef<Path>) -> Option<String> {
     mime_guess::from_path(name).first_raw().map(str::to_string)
 }
 
-/// The options with a Content-Type guessed from the file name when none was given.
-pub(crate) fn with_content_type(options: &PutOptions, path: &Path) -> PutOptions {
-    let mut options = options.clone();
-    if options.content_type.is_none() {
-        options.content_type = guess_content_type(path);
-    }
-    options
-}
-
 impl Transfers {
     /// Uploads the file at `path` to `target`. Large files go multipart and resume
     /// where an earlier run stopped.
@@ -123,7 +114,7 @@ impl Transfers {
         tracker: &Tracker,
     ) -> Result<UploadReport> {
         self.check_cancelled()?;
-        let options = with_content_type(options, path);
+        let options = self.upload_options(target, options, path)?;
         let report = if fp.size > self.config.multipart_threshold {
             self.send_multipart(path, fp, target, &options, tracker)
                 .await?

@@ -16,6 +16,9 @@ impl Transfers {
     /// (a client that goes away), a started multipart upload is aborted, so no
     /// partial object ever appears; the error is returned.
     ///
+    /// The bucket's upload rules apply, and Content-Type falls back to the key's
+    /// extension, as for files.
+    ///
     /// A stream cannot be read again, so unlike [`Transfers::upload_file`] there is
     /// no resume state: the sender resends.
     pub async fn upload_stream<S>(
@@ -29,6 +32,7 @@ impl Transfers {
         S: Stream<Item = Result<Bytes>> + Send,
     {
         self.check_cancelled()?;
+        let options = &self.upload_options(target, options, std::path::Path::new(&target.key))?;
         let part_size = usize::try_from(self.config.part_size).unwrap_or(usize::MAX);
         let mut body = std::pin::pin!(body);
         tracker.add_total(0, 1);

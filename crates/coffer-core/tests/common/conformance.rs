@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use super::{Backend, Fixture, data};
 use bytes::Bytes;
@@ -215,6 +215,7 @@ pub async fn ranges_and_metadata(f: Fixture) {
     let options = PutOptions {
         content_type: Some("application/x-coffer-test".into()),
         cache_control: Some("max-age=60".into()),
+        content_disposition: Some("attachment; filename=\"report ü.bin\"".into()),
         storage_class: None,
         metadata: metadata.clone(),
         checksum: true,
@@ -241,6 +242,10 @@ pub async fn ranges_and_metadata(f: Fixture) {
         Some("application/x-coffer-test")
     );
     assert_eq!(meta.cache_control.as_deref(), Some("max-age=60"));
+    assert_eq!(
+        meta.content_disposition.as_deref(),
+        Some("attachment; filename=\"report ü.bin\"")
+    );
     assert_eq!(meta.metadata, metadata);
     assert!(meta.etag.is_some());
     let stored = meta.checksum.expect("HEAD reports the stored checksum");
@@ -268,6 +273,7 @@ pub async fn ranges_and_metadata(f: Fixture) {
     let replace = PutOptions {
         content_type: Some("text/plain".into()),
         cache_control: None,
+        content_disposition: None,
         storage_class: None,
         metadata: new_meta.clone(),
         checksum: true,
@@ -581,7 +587,13 @@ pub async fn presign(f: Fixture) {
     if !f.can_presign() {
         let err = f
             .store
-            .presign(PresignMethod::Get, &f.bucket, key, Duration::from_secs(60))
+            .presign(
+                PresignMethod::Get,
+                &f.bucket,
+                key,
+                SystemTime::now(),
+                Duration::from_secs(60),
+            )
             .await
             .expect_err("local cannot presign");
         assert_eq!(err.code(), "unsupported", "{err:?}");
@@ -592,7 +604,13 @@ pub async fn presign(f: Fixture) {
 
     let put_url = f
         .store
-        .presign(PresignMethod::Put, &f.bucket, key, Duration::from_secs(300))
+        .presign(
+            PresignMethod::Put,
+            &f.bucket,
+            key,
+            SystemTime::now(),
+            Duration::from_secs(300),
+        )
         .await
         .expect("presign put");
     let response = http
@@ -604,11 +622,26 @@ pub async fn presign(f: Fixture) {
     assert!(response.status().is_success(), "{}", response.status());
     assert_eq!(f.store.get_bytes(&f.bucket, key).await.expect("get"), body);
 
-    let get_url = f
-        .store
-        .presign(PresignMethod::Get, &f.bucket, key, Duration::from_secs(300))
-        .await
-        .expect("presign get");
+    // Signing is deterministic: the same moment and lifetime give the same URL (how
+    // a recorded share link is copied again), and another moment another URL.
+    let signed_at = SystemTime::now() - Duration::from_secs(5);
+    let presign_get = |at: SystemTime| {
+        f.store.presign(
+            PresignMethod::Get,
+            &f.bucket,
+            key,
+            at,
+            Duration::from_secs(300),
+        )
+    };
+    let get_url = presign_get(signed_at).await.expect("presign get");
+    assert_eq!(presign_get(signed_at).await.expect("again"), get_url);
+    assert_ne!(
+        presign_get(signed_at - Duration::from_secs(1))
+            .await
+            .expect("earlier"),
+        get_url
+    );
     assert!(get_url.contains("X-Amz-Expires=300"), "{get_url}");
     let response = http.get(&get_url).send().await.expect("GET presigned");
     assert!(response.status().is_success(), "{}", response.status());

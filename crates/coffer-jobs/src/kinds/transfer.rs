@@ -40,6 +40,9 @@ pub struct TransferParams {
     /// current one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
+    /// Upload only: skip the bucket's upload header rules.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub no_rules: bool,
 }
 
 /// "upload of photos", "download of report.pdf".
@@ -146,6 +149,11 @@ impl Kind for Upload {
 
     async fn run(&self, ctx: RunContext) -> Result<(), JobError> {
         let (p, transfers) = start(&ctx)?;
+        let transfers = if p.no_rules {
+            transfers.without_rules()
+        } else {
+            transfers
+        };
         let tracker = ctx.tracker("upload");
         let result = transfers
             .upload_path(&p.path, &p.bucket, &p.key, &PutOptions::default(), &tracker)

@@ -59,6 +59,8 @@ pub(crate) struct Sidecar {
     pub crc32c: Option<String>,
     pub content_type: Option<String>,
     pub cache_control: Option<String>,
+    #[serde(default)]
+    pub content_disposition: Option<String>,
     pub storage_class: Option<String>,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
@@ -273,6 +275,7 @@ impl LocalStore {
                 crc32c,
                 content_type: options.content_type.clone(),
                 cache_control: options.cache_control.clone(),
+                content_disposition: options.content_disposition.clone(),
                 storage_class: options.storage_class.clone(),
                 metadata: options.metadata.clone(),
             },
@@ -305,6 +308,7 @@ impl LocalStore {
             etag: Some(sidecar.etag),
             content_type: sidecar.content_type,
             cache_control: sidecar.cache_control,
+            content_disposition: sidecar.content_disposition,
             storage_class: sidecar.storage_class,
             metadata: sidecar.metadata,
             checksum: sidecar.crc32c.map(|v| crate::store::Checksum {

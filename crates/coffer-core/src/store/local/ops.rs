@@ -2,7 +2,7 @@
 
 use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use futures::StreamExt;
@@ -514,6 +514,7 @@ impl Store for LocalStore {
         let options = options.cloned().unwrap_or_else(|| PutOptions {
             content_type: meta.content_type.clone(),
             cache_control: meta.cache_control.clone(),
+            content_disposition: meta.content_disposition.clone(),
             storage_class: meta.storage_class.clone(),
             metadata: meta.metadata.clone(),
             checksum: meta.checksum.is_some(),
@@ -577,6 +578,7 @@ impl Store for LocalStore {
         _method: PresignMethod,
         _bucket: &str,
         _key: &str,
+        _signed_at: SystemTime,
         _expires_in: Duration,
     ) -> Result<String> {
         Err(Error::Unsupported {

@@ -1,6 +1,6 @@
 //! The `Store` operations of [`S3Store`], one SDK call each.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -238,6 +238,7 @@ impl Store for S3Store {
             etag: convert::etag(out.e_tag()),
             content_type: out.content_type().map(str::to_string),
             cache_control: out.cache_control().map(str::to_string),
+            content_disposition: out.content_disposition().map(str::to_string),
             storage_class: out.storage_class().map(|s| s.as_str().to_string()),
             metadata: out
                 .metadata()
@@ -309,6 +310,7 @@ impl Store for S3Store {
                         .body(byte_stream(body).await?)
                         .set_content_type(options.content_type.clone())
                         .set_cache_control(options.cache_control.clone())
+                        .set_content_disposition(options.content_disposition.clone())
                         .set_storage_class(options.storage_class.as_deref().map(storage_class))
                         .set_metadata(
                             (!options.metadata.is_empty())
@@ -348,6 +350,7 @@ impl Store for S3Store {
                     .key(key)
                     .set_content_type(options.content_type.clone())
                     .set_cache_control(options.cache_control.clone())
+                    .set_content_disposition(options.content_disposition.clone())
                     .set_storage_class(options.storage_class.as_deref().map(storage_class))
                     .set_metadata(
                         (!options.metadata.is_empty())
@@ -673,6 +676,7 @@ impl Store for S3Store {
         method: PresignMethod,
         bucket: &str,
         key: &str,
+        signed_at: SystemTime,
         expires_in: Duration,
     ) -> Result<String> {
         if expires_in.is_zero() || expires_in > MAX_PRESIGN {
@@ -681,7 +685,10 @@ impl Store for S3Store {
                 "a presigned URL lives between 1 second and 7 days",
             ));
         }
-        let config = PresigningConfig::expires_in(expires_in)
+        let config = PresigningConfig::builder()
+            .start_time(signed_at)
+            .expires_in(expires_in)
+            .build()
             .map_err(|e| Error::invalid("expiry", e.to_string()))?;
         let client = self.client_for(bucket).await?;
         let request = match method {
@@ -830,6 +837,7 @@ impl S3Store {
                     .metadata_directive(MetadataDirective::Replace)
                     .set_content_type(options.content_type.clone())
                     .set_cache_control(options.cache_control.clone())
+                    .set_content_disposition(options.content_disposition.clone())
                     .set_storage_class(options.storage_class.as_deref().map(storage_class))
                     .set_metadata(Some(options.metadata.clone().into_iter().collect()));
             }
