@@ -67,6 +67,10 @@ impl ApiHost {
         state.attach_host(&host);
         crate::settings::stored::load(&state);
         state.engine().start();
+        tokio::spawn(crate::routes::index::refresh_loop(
+            state.clone(),
+            state.stopping(),
+        ));
         if config.standalone {
             host.open(config.listen).await?;
         }

@@ -44,8 +44,8 @@ pub use host::ApiHost;
 pub use state::ApiState;
 
 use routes::{
-    backups, buckets, edit, jobs as job_routes, objects, preferences, profiles, rules,
-    settings as api_switches, shares, store as raw_store, transfers, versions,
+    backups, buckets, edit, index as index_routes, jobs as job_routes, objects, preferences,
+    profiles, rules, settings as api_switches, shares, store as raw_store, transfers, versions,
 };
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
@@ -167,6 +167,33 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             axum::routing::delete(rules::remove),
         )
         .route("/api/v1/profiles/{profile}/rules", get(rules::list_profile))
+        .route("/api/v1/index", get(index_routes::list))
+        .route(
+            "/api/v1/settings/index",
+            get(index_routes::get_settings).put(index_routes::put_settings),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/index",
+            get(index_routes::get)
+                .post(index_routes::build)
+                .delete(index_routes::forget),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/index/list",
+            get(index_routes::folder),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/index/refresh-folder",
+            post(index_routes::refresh_folder),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/index/size",
+            get(index_routes::size),
+        )
+        .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/index/search",
+            get(index_routes::search),
+        )
         .route("/api/v1/shares", get(shares::list))
         .route("/api/v1/shares/{id}", axum::routing::delete(shares::forget))
         .route("/api/v1/shares/{id}/url", post(shares::url))

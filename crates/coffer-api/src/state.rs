@@ -54,6 +54,8 @@ struct Inner {
     host: OnceLock<Weak<ApiHost>>,
     /// Backup repositories opened by earlier requests.
     backups: coffer_backup::RepoCache,
+    /// The local index of buckets (`DATA_DIR/index`).
+    index: coffer_index::Index,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -76,7 +78,17 @@ impl ApiState {
         transfer: TransferConfig,
         allowed_dirs: Vec<PathBuf>,
     ) -> ApiResult<Self> {
-        let stores = SessionStores::new(session, transfer);
+        let index = coffer_index::Index::open(&session.data_dir().index())?;
+        let wrap_index = index.clone();
+        let stores = SessionStores::new(session, transfer).with_wrapper(Arc::new(
+            move |profile: &str, store: Arc<dyn coffer_core::store::Store>| {
+                Arc::new(coffer_index::IndexingStore::new(
+                    store,
+                    wrap_index.clone(),
+                    profile,
+                )) as Arc<dyn coffer_core::store::Store>
+            },
+        ));
         let engine = EngineBuilder::new(Arc::new(stores.clone()))
             .builtin_kinds()
             .kind(Arc::new(coffer_backup::kind::BackupKind::new(
@@ -84,13 +96,26 @@ impl ApiState {
             )))
             .open(stores.session().db().clone())
             .map_err(crate::jobs::api_error)?;
-        Ok(Self::with_engine(stores, engine, token, allowed_dirs))
+        Ok(Self::with_engine(
+            stores,
+            engine,
+            index,
+            token,
+            allowed_dirs,
+        ))
     }
 
-    /// State over a job engine built by the caller (with its own kinds or clock).
+    /// The local index of buckets.
+    pub fn index(&self) -> &coffer_index::Index {
+        &self.inner.index
+    }
+
+    /// State over a job engine and a bucket index built by the caller (with its own
+    /// kinds or clock).
     pub fn with_engine(
         stores: SessionStores,
         engine: Engine,
+        index: coffer_index::Index,
         token: Sensitive<String>,
         allowed_dirs: Vec<PathBuf>,
     ) -> Self {
@@ -104,6 +129,7 @@ impl ApiState {
                 notifies: std::sync::atomic::AtomicBool::new(false),
                 host: OnceLock::new(),
                 backups: coffer_backup::RepoCache::default(),
+                index,
             }),
         }
     }

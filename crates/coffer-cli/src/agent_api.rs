@@ -84,6 +84,21 @@ impl AgentApi {
     /// Sends a request; returns the JSON answer (`null` for none). An answer of 400 is
     /// a usage error (exit 2); other refusals are errors with the server's message.
     pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        let bytes = self.call_bytes(method, path, body).await?;
+        Ok(if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+        })
+    }
+
+    /// As [`AgentApi::call`], the answer's bytes as they came (JSON lines).
+    pub async fn call_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Vec<u8>> {
         let method = http::Method::from_bytes(method.as_bytes())?;
         let body = body.map(|b| serde_json::to_vec(&b)).transpose()?;
         let (status, bytes) = match self {
@@ -104,14 +119,10 @@ impl AgentApi {
                 (status, bytes)
             }
         };
-        let value: Value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-        };
         if (200..300).contains(&status) {
-            return Ok(value);
+            return Ok(bytes);
         }
+        let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
         let message = value["message"]
             .as_str()
             .map(str::to_string)

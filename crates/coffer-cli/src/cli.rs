@@ -51,6 +51,12 @@ pub enum Command {
     /// Make an older version of an object the current one again (a server-side copy
     /// of that version over the key; the versions in between stay).
     RestoreVersion(RestoreVersionArgs),
+    /// Search a bucket: from its local index when it has one (instant, and says how
+    /// old), else by listing it; --fresh always lists.
+    Find(FindArgs),
+    /// The local index of buckets: status, refresh (or build) one, forget one.
+    #[command(subcommand)]
+    Index(IndexCommand),
     /// Print a presigned URL (recorded: `coffer shares list`).
     Presign(PresignArgs),
     /// The share links made so far (presigned URLs): list, print one again, forget.
@@ -539,6 +545,62 @@ pub struct PresignArgs {
     #[arg(long)]
     pub put: bool,
     /// Print JSON (the URL, its expiry and the share's id) to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer find`.
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    /// s3://bucket or s3://bucket/prefix/
+    pub url: String,
+    /// A substring of the key, or a glob on the whole key when it holds `* ? [ {`
+    /// (`**/*.jpg`; `*` stays within one folder level). Case is ignored.
+    pub pattern: Option<String>,
+    /// Only objects larger than this, e.g. 10MiB.
+    #[arg(long, value_parser = parse_size)]
+    pub larger: Option<u64>,
+    /// Only objects smaller than this.
+    #[arg(long, value_parser = parse_size)]
+    pub smaller: Option<u64>,
+    /// Only objects modified within this long, e.g. 7d.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub newer: Option<std::time::Duration>,
+    /// Only objects modified longer ago than this.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub older: Option<std::time::Duration>,
+    /// Only this storage class.
+    #[arg(long = "class")]
+    pub storage_class: Option<String>,
+    /// List the bucket now instead of answering from the index.
+    #[arg(long)]
+    pub fresh: bool,
+    /// At most this many matches.
+    #[arg(long, default_value_t = 100_000)]
+    pub limit: usize,
+    /// Print JSON lines to stdout (the matches, then a summary line).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer index …`
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// The indexed buckets: state, objects, size, how old; and the index's size on
+    /// disk.
+    Status(JsonFlag),
+    /// Index a bucket, or list it again whole (whatever its size), and wait.
+    Refresh(IndexBucketArgs),
+    /// Forget a bucket's index.
+    Forget(IndexBucketArgs),
+}
+
+/// A bucket to index.
+#[derive(Debug, Args)]
+pub struct IndexBucketArgs {
+    /// s3://bucket
+    pub bucket: String,
+    /// Print JSON to stdout.
     #[arg(long)]
     pub json: bool,
 }

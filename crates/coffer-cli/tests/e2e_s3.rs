@@ -840,3 +840,115 @@ fn with<'a>(profile: &'a str, args: &[&'a str]) -> Vec<&'a str> {
     full.extend_from_slice(args);
     full
 }
+
+/// `coffer find` and `coffer index` on Garage: without an index find lists the
+/// bucket and says so; `index refresh` builds one; find then answers from it and
+/// says how old it is (an object added behind its back is not seen until a refresh,
+/// but is with --fresh); `index status` shows it; `forget` drops it.
+#[test]
+fn find_answers_from_the_index_and_says_how_old_it_is() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let bucket = server.fresh_bucket("cli-find");
+    let name = c.add_profile(server);
+    let b = format!("s3://{bucket}");
+    let tree = c.path("tree");
+    for key in [
+        "docs/a.txt",
+        "docs/b.jpg",
+        "docs/deep/c.JPG",
+        "photos/2024/x.jpg",
+        "top.jpg",
+    ] {
+        let path = tree.join(key);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, key.as_bytes()).expect("write");
+    }
+    c.run(&with(
+        &name,
+        &["cp", "-r", tree.to_str().expect("utf-8"), &format!("{b}/")],
+    ))
+    .ok();
+    let keys = |run: &support::Run| -> Vec<String> {
+        run.json_lines()
+            .iter()
+            .filter(|v| v["done"] != true)
+            .map(|v| v["key"].as_str().expect("key").to_string())
+            .collect()
+    };
+
+    let listed = c
+        .run(&with(&name, &["find", &b, "**/*.jpg", "--json"]))
+        .ok();
+    assert!(listed.stderr.contains("has no index"), "{}", listed.stderr);
+    let all_jpg = [
+        "docs/b.jpg",
+        "docs/deep/c.JPG",
+        "photos/2024/x.jpg",
+        "top.jpg",
+    ];
+    assert_eq!(keys(&listed), all_jpg);
+    assert_eq!(
+        listed.json_lines().last().expect("summary")["source"],
+        "listing"
+    );
+
+    let built = c
+        .run(&with(&name, &["index", "refresh", &b, "--json"]))
+        .ok()
+        .json();
+    assert_eq!(built["state"], "ready", "{built}");
+    assert_eq!(built["objects"], 5);
+    let status = c.run(&with(&name, &["index", "status"])).ok().stdout;
+    assert!(
+        status.contains(&bucket) && status.contains("5 objects"),
+        "{status}"
+    );
+
+    // Behind the index's back: not seen from the index, seen with --fresh.
+    let late = c.path("late.jpg");
+    std::fs::write(&late, "late").expect("write");
+    c.run(&with(
+        &name,
+        &[
+            "cp",
+            late.to_str().expect("utf-8"),
+            &format!("{b}/photos/late.jpg"),
+        ],
+    ))
+    .ok();
+    let indexed = c
+        .run(&with(&name, &["find", &b, "**/*.jpg", "--json"]))
+        .ok();
+    assert_eq!(keys(&indexed), all_jpg);
+    let summary = indexed.json_lines().last().expect("summary").clone();
+    assert_eq!(summary["source"], "index");
+    assert!(summary["as_of"].is_string(), "{summary}");
+    let text = c
+        .run(&with(&name, &["find", &format!("{b}/photos/"), "2024"]))
+        .ok();
+    assert!(text.stdout.contains("photos/2024/x.jpg"), "{}", text.stdout);
+    assert!(
+        text.stderr.contains("from the index as of"),
+        "{}",
+        text.stderr
+    );
+    let fresh = c
+        .run(&with(&name, &["find", &b, "**/*.jpg", "--fresh", "--json"]))
+        .ok();
+    assert!(keys(&fresh).contains(&"photos/late.jpg".to_string()));
+    // Filters, and a bad glob is a usage error.
+    let big = c
+        .run(&with(&name, &["find", &b, "--larger", "12", "--json"]))
+        .ok();
+    assert_eq!(keys(&big), ["docs/deep/c.JPG", "photos/2024/x.jpg"]);
+    let bad = c.run(&with(&name, &["find", &b, "a["])).fails(2);
+    assert!(bad.stderr.contains("search pattern"), "{}", bad.stderr);
+
+    c.run(&with(&name, &["index", "forget", &b])).ok();
+    let again = c.run(&with(&name, &["find", &b, "late"])).ok();
+    assert!(again.stderr.contains("has no index"), "{}", again.stderr);
+}

@@ -136,6 +136,52 @@ fn the_web_ui_flow_in_chromium_against_garage() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // Share links (ui/e2e/shares.e2e.ts): two made by the CLI, attached to the
+    // running agent, one live for an hour and one that has already expired; the API
+    // lists both, with their expiry.
+    let shares_file = c.path("shared.txt");
+    std::fs::write(&shares_file, "shared by the CLI\n").expect("write");
+    let (live_key, expired_key) = ("shares/live ü+%.txt", "shares/expired.txt");
+    for key in [live_key, expired_key] {
+        c.run_as(
+            &profile,
+            &[
+                "cp",
+                shares_file.to_str().expect("utf-8"),
+                &format!("s3://{bucket}/{key}"),
+            ],
+        )
+        .ok();
+    }
+    let live = c
+        .run_as(
+            &profile,
+            &["presign", &format!("s3://{bucket}/{live_key}"), "--json"],
+        )
+        .ok()
+        .json();
+    c.run_as(
+        &profile,
+        &[
+            "presign",
+            &format!("s3://{bucket}/{expired_key}"),
+            "--expires",
+            "1s",
+        ],
+    )
+    .ok();
+    std::thread::sleep(Duration::from_millis(2100));
+    let listed = api_get(&format!("{url}/api/v1/shares"));
+    let shares = listed["shares"].as_array().expect("shares");
+    assert_eq!(shares.len(), 2, "{listed}");
+    assert_eq!(shares[0]["key"], live_key);
+    assert_eq!(shares[0]["id"], live["share_id"]);
+    assert_eq!(shares[0]["via"], "cli");
+    assert_eq!(shares[0]["expired"], false);
+    assert_eq!(shares[0]["expires_at"], live["expires_at"]);
+    assert_eq!(shares[1]["key"], expired_key);
+    assert_eq!(shares[1]["expired"], true);
+
     let artifacts = std::env::var_os("COFFER_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("artifacts"));
@@ -163,6 +209,9 @@ fn the_web_ui_flow_in_chromium_against_garage() {
         .env("COFFER_VERSIONS_PROFILE", &versions_profile)
         .env("COFFER_VERSIONS_BUCKET", &versions_bucket)
         .env("COFFER_VERSIONS_KEY", versions_key)
+        .env("COFFER_SHARES_BUCKET", &bucket)
+        .env("COFFER_SHARES_LIVE_KEY", live_key)
+        .env("COFFER_SHARES_EXPIRED_KEY", expired_key)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -177,4 +226,19 @@ fn the_web_ui_flow_in_chromium_against_garage() {
         run.stderr
     );
     eprintln!("{}", run.stdout);
+}
+
+/// `GET url` with the API token, as JSON.
+fn api_get(url: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("GET");
+        assert!(response.status().is_success(), "{}", response.status());
+        serde_json::from_slice(&response.bytes().await.expect("body")).expect("json")
+    })
 }

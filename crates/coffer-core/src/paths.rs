@@ -47,6 +47,11 @@ impl DataDir {
         self.root.join("meta")
     }
 
+    /// The local index of buckets (its own sled database; only copies of listings).
+    pub fn index(&self) -> PathBuf {
+        self.root.join("index")
+    }
+
     /// The Unix socket the owner of the data dir (the agent: the desktop app, `coffer
     /// serve` or `coffer agent`) answers on; other `coffer` processes attach to it.
     pub fn agent_socket(&self) -> PathBuf {

@@ -47,4 +47,4 @@ pub use model::{
 };
 pub use oneoff::OneOff;
 pub use schedule::Schedule;
-pub use stores::{SessionStores, Stores};
+pub use stores::{SessionStores, StoreWrapper, Stores};

@@ -29,13 +29,27 @@ pub trait Stores: Send + Sync + std::fmt::Debug {
 /// The open store of each profile, with the profile it was opened for.
 type Cache = HashMap<String, (Profile, Arc<dyn Store>)>;
 
+/// Wraps each profile's store as it is opened (the API adds the bucket index's
+/// `IndexingStore` this way): `(profile name, store) → store`.
+pub type StoreWrapper = Arc<dyn Fn(&str, Arc<dyn Store>) -> Arc<dyn Store> + Send + Sync>;
+
 /// [`Stores`] over a session: one store per profile (one connection pool each),
 /// reopened when the profile changes, and transfer settings changeable at run time.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SessionStores {
     session: Session,
     cache: Arc<Mutex<Cache>>,
     config: Arc<Mutex<TransferConfig>>,
+    wrapper: Option<StoreWrapper>,
+}
+
+impl std::fmt::Debug for SessionStores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionStores")
+            .field("session", &self.session)
+            .field("wrapped", &self.wrapper.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl SessionStores {
@@ -45,7 +59,14 @@ impl SessionStores {
             session,
             cache: Arc::default(),
             config: Arc::new(Mutex::new(config)),
+            wrapper: None,
         }
+    }
+
+    /// The same stores, each wrapped by `wrapper` when it is opened.
+    pub fn with_wrapper(mut self, wrapper: StoreWrapper) -> Self {
+        self.wrapper = Some(wrapper);
+        self
     }
 
     /// The transfer settings new transfers use.
@@ -78,7 +99,10 @@ impl Stores for SessionStores {
         {
             return Ok((profile, store.clone()));
         }
-        let store = self.session.store(&profile)?;
+        let mut store = self.session.store(&profile)?;
+        if let Some(wrap) = &self.wrapper {
+            store = wrap(name, store);
+        }
         cache.insert(name.to_string(), (profile.clone(), store.clone()));
         Ok((profile, store))
     }

@@ -3,6 +3,7 @@
 pub mod backups;
 pub mod buckets;
 pub mod edit;
+pub mod index;
 pub mod jobs;
 pub mod objects;
 pub mod preferences;

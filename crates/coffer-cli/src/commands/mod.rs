@@ -5,6 +5,8 @@ mod backup;
 mod bucket;
 mod completions;
 pub(crate) mod cp;
+mod find;
+mod index;
 mod jobs;
 mod ls;
 mod mv;
@@ -56,6 +58,8 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Versions(args) => versions::run(&ctx().await?, args).await,
         Command::RestoreVersion(args) => restore_version::run(&ctx().await?, args).await,
         Command::Presign(args) => presign::run(&ctx().await?, args).await,
+        Command::Find(args) => find::run(args, &cli.profile, remote).await,
+        Command::Index(cmd) => index::run(cmd, &cli.profile, remote).await,
         Command::Shares(cmd) => shares::run(&ctx().await?, cmd).await,
         Command::Rules(cmd) => rules::run(&ctx().await?, cmd).await,
         Command::Region(args) => region::run(&ctx().await?, args).await,
