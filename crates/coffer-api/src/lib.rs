@@ -187,6 +187,10 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             post(index_routes::refresh_folder),
         )
         .route(
+            "/api/v1/profiles/{profile}/buckets/{bucket}/index/changes",
+            post(index_routes::changes),
+        )
+        .route(
             "/api/v1/profiles/{profile}/buckets/{bucket}/index/size",
             get(index_routes::size),
         )

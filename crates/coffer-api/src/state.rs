@@ -84,7 +84,7 @@ impl ApiState {
             move |profile: &str, store: Arc<dyn coffer_core::store::Store>| {
                 Arc::new(coffer_index::IndexingStore::new(
                     store,
-                    wrap_index.clone(),
+                    Arc::new(wrap_index.clone()),
                     profile,
                 )) as Arc<dyn coffer_core::store::Store>
             },

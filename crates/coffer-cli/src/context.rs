@@ -67,10 +67,27 @@ impl Context {
         })
     }
 
-    /// The profile's store.
+    /// The profile's store. Writes to an indexed bucket update the bucket index
+    /// (the agent's, when one owns the data dir); with `--remote`, the remote agent
+    /// keeps its own index current.
     pub fn store(&self) -> Result<Arc<dyn Store>> {
         match &self.remote {
-            None => Ok(self.session.store(&self.profile)?),
+            None => {
+                let store = self.session.store(&self.profile)?;
+                let sink: Arc<dyn coffer_index::ChangeSink> = match self.session.owner() {
+                    Some(_) => Arc::new(crate::index_sink::AgentSink::new(Client::new(
+                        self.session.data_dir().agent_socket(),
+                    ))),
+                    None => Arc::new(crate::index_sink::LocalSink::new(
+                        self.session.data_dir().index(),
+                    )),
+                };
+                Ok(Arc::new(coffer_index::IndexingStore::new(
+                    store,
+                    sink,
+                    self.profile.name.clone(),
+                )))
+            }
             Some((name, client)) => Ok(Arc::new(RetryStore::new(
                 Arc::new(AgentStore::new(client.clone(), name, &self.profile.name)),
                 RetryPolicy::default(),

@@ -5,6 +5,7 @@ mod agent_api;
 mod cli;
 mod commands;
 mod context;
+mod index_sink;
 mod output;
 
 use std::process::ExitCode;

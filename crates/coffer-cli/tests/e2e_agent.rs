@@ -681,3 +681,44 @@ fn a_headless_agent_tells_of_a_failed_job_by_notification_and_webhook() {
     assert!(call.contains("\"state\":\"failed\""), "{call}");
     assert!(call.contains("doomed"), "{call}");
 }
+
+/// The bucket index lives in the agent; a `coffer` command attached to it writes to
+/// the server itself and tells the agent, so the agent's index shows the command's
+/// uploads and deletes at once, and `coffer find` answers from that index.
+#[test]
+fn an_attached_commands_writes_reach_the_agents_index() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let bucket = server.fresh_bucket("cli-agent-index");
+    let name = c.add_profile(server);
+    let b = format!("s3://{bucket}");
+    let file = c.path("first.txt");
+    write_file(&file, 100, 1);
+    let f = file.to_str().expect("utf-8");
+    c.run_as(&name, &["cp", f, &format!("{b}/docs/first.txt")])
+        .ok();
+    let _agent = Owner::start(&c, &["agent"]);
+    let built = c
+        .run_as(&name, &["index", "refresh", &b, "--json"])
+        .ok()
+        .json();
+    assert_eq!(built["objects"], 1, "{built}");
+
+    c.run_as(&name, &["cp", f, &format!("{b}/docs/second ü+%.txt")])
+        .ok();
+    c.run_as(&name, &["rm", &format!("{b}/docs/first.txt")])
+        .ok();
+    let found = c.run_as(&name, &["find", &b, "--json"]).ok();
+    let keys: Vec<String> = found
+        .json_lines()
+        .iter()
+        .filter(|v| v["done"] != true)
+        .map(|v| v["key"].as_str().expect("key").to_string())
+        .collect();
+    assert_eq!(keys, ["docs/second ü+%.txt"], "{}", found.stdout);
+    let status = socket_call(&c, "GET", "/api/v1/index", "");
+    assert!(status.contains("\"objects\":1"), "{status}");
+}

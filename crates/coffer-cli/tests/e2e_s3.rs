@@ -908,22 +908,54 @@ fn find_answers_from_the_index_and_says_how_old_it_is() {
         "{status}"
     );
 
-    // Behind the index's back: not seen from the index, seen with --fresh.
+    // Behind the index's back (the aws-cli): not seen from the index, seen with
+    // --fresh. Coffer's own upload is seen at once.
     let late = c.path("late.jpg");
     std::fs::write(&late, "late").expect("write");
+    let status = std::process::Command::new("aws")
+        .args([
+            "--endpoint-url",
+            &server.endpoint,
+            "--region",
+            &server.region,
+        ])
+        .args([
+            "s3api",
+            "put-object",
+            "--bucket",
+            &bucket,
+            "--key",
+            "photos/late.jpg",
+        ])
+        .args(["--body", late.to_str().expect("utf-8")])
+        .env("AWS_ACCESS_KEY_ID", &server.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &server.secret_access_key)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the aws-cli (scripts/setup.sh installs it)");
+    assert!(status.success());
     c.run(&with(
         &name,
         &[
             "cp",
             late.to_str().expect("utf-8"),
-            &format!("{b}/photos/late.jpg"),
+            &format!("{b}/mine.jpg"),
         ],
     ))
     .ok();
     let indexed = c
         .run(&with(&name, &["find", &b, "**/*.jpg", "--json"]))
         .ok();
-    assert_eq!(keys(&indexed), all_jpg);
+    assert_eq!(
+        keys(&indexed),
+        [
+            "docs/b.jpg",
+            "docs/deep/c.JPG",
+            "mine.jpg",
+            "photos/2024/x.jpg",
+            "top.jpg"
+        ]
+    );
     let summary = indexed.json_lines().last().expect("summary").clone();
     assert_eq!(summary["source"], "index");
     assert!(summary["as_of"].is_string(), "{summary}");
@@ -942,7 +974,10 @@ fn find_answers_from_the_index_and_says_how_old_it_is() {
     assert!(keys(&fresh).contains(&"photos/late.jpg".to_string()));
     // Filters, and a bad glob is a usage error.
     let big = c
-        .run(&with(&name, &["find", &b, "--larger", "12", "--json"]))
+        .run(&with(
+            &name,
+            &["find", &b, "--larger", "12", "--smaller", "100", "--json"],
+        ))
         .ok();
     assert_eq!(keys(&big), ["docs/deep/c.JPG", "photos/2024/x.jpg"]);
     let bad = c.run(&with(&name, &["find", &b, "a["])).fails(2);

@@ -4,10 +4,11 @@
 //! none) · ETag length (u8) and bytes · storage class length (u8) and bytes.
 
 use coffer_core::store::ObjectSummary;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// An object as the index keeps it (the key is the sled key).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Size in bytes.
     pub size: u64,

@@ -76,8 +76,9 @@ pub(crate) struct Meta {
 }
 
 /// A change Coffer made to a bucket.
-#[derive(Debug, Clone)]
-pub(crate) enum Change {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
     /// The object was written.
     Put(String, Entry),
     /// The object was deleted.
@@ -128,8 +129,25 @@ pub(crate) fn db_err(path: &Path, e: impl std::fmt::Display) -> Error {
 
 impl Index {
     /// Opens (or creates) the index database in `dir`. Only the process that owns the
-    /// data dir opens it.
+    /// data dir opens it; within it, every open of the same folder shares one
+    /// database (sled holds a folder in one place at a time).
     pub fn open(dir: &Path) -> Result<Index> {
+        static OPEN: Mutex<Vec<(PathBuf, std::sync::Weak<Inner>)>> = Mutex::new(Vec::new());
+        let mut open = OPEN.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|(_, weak)| weak.strong_count() > 0);
+        if let Some(inner) = open
+            .iter()
+            .find(|(path, _)| path == dir)
+            .and_then(|(_, weak)| weak.upgrade())
+        {
+            return Ok(Index { inner });
+        }
+        let index = Self::open_new(dir)?;
+        open.push((dir.to_path_buf(), Arc::downgrade(&index.inner)));
+        Ok(index)
+    }
+
+    fn open_new(dir: &Path) -> Result<Index> {
         let db = sled::Config::new()
             .path(dir)
             .cache_capacity(32 * 1024 * 1024)
@@ -221,6 +239,13 @@ impl Index {
         }
     }
 
+    /// The entry of `key`, if the bucket's index holds it.
+    pub fn entry(&self, profile: &str, bucket: &str, key: &str) -> Option<Entry> {
+        let (_, tree) = self.current(profile, bucket).ok()?;
+        let value = tree.get(key.as_bytes()).ok()??;
+        Entry::decode(&value)
+    }
+
     /// Whether the bucket has an index (complete, or being built).
     pub fn is_indexed(&self, profile: &str, bucket: &str) -> bool {
         matches!(self.get_meta(&meta_key(profile, bucket)), Ok(Some(_)))
@@ -268,8 +293,9 @@ impl Index {
 
     /// Applies changes Coffer made to an indexed bucket: to the generation that
     /// answers now, and to the one a build is writing. A bucket without an index is
-    /// left alone.
-    pub(crate) fn apply(&self, profile: &str, bucket: &str, changes: Vec<Change>) -> Result<()> {
+    /// left alone. (`coffer` commands attached to the agent send theirs through the
+    /// API.)
+    pub fn apply(&self, profile: &str, bucket: &str, changes: Vec<Change>) -> Result<()> {
         if changes.is_empty() {
             return Ok(());
         }

@@ -33,8 +33,8 @@ mod store;
 
 pub use entry::Entry;
 pub use folder::{FolderChange, FolderPage};
-pub use index::{Index, IndexInfo, IndexState};
+pub use index::{Change, Index, IndexInfo, IndexState};
 pub use search::{Matcher, Query, SearchSummary};
 pub use settings::IndexSettings;
 pub use size::FolderSize;
-pub use store::IndexingStore;
+pub use store::{ChangeSink, IndexingStore};

@@ -17,21 +17,55 @@ use time::OffsetDateTime;
 use crate::entry::Entry;
 use crate::index::{Change, Index};
 
+/// Where [`IndexingStore`] sends the changes: the [`Index`] itself in the process
+/// that owns the data dir, or that process's API from a `coffer` command attached
+/// to it.
+///
+/// Contract: `is_indexed` is cheap (it may answer from a cache taken once);
+/// `apply` records changes for an indexed bucket and ignores other buckets; `entry`
+/// answers what the index holds for a key, or `None` when it cannot tell.
+#[async_trait]
+pub trait ChangeSink: Send + Sync + std::fmt::Debug {
+    /// Whether `bucket` of `profile` has an index.
+    async fn is_indexed(&self, profile: &str, bucket: &str) -> bool;
+    /// Records changes made to the bucket.
+    async fn apply(&self, profile: &str, bucket: &str, changes: Vec<Change>) -> Result<()>;
+    /// The index's entry for a key, when known.
+    async fn entry(&self, profile: &str, bucket: &str, key: &str) -> Option<Entry>;
+}
+
+#[async_trait]
+impl ChangeSink for Index {
+    async fn is_indexed(&self, profile: &str, bucket: &str) -> bool {
+        Index::is_indexed(self, profile, bucket)
+    }
+    async fn apply(&self, profile: &str, bucket: &str, changes: Vec<Change>) -> Result<()> {
+        Index::apply(self, profile, bucket, changes)
+    }
+    async fn entry(&self, profile: &str, bucket: &str, key: &str) -> Option<Entry> {
+        Index::entry(self, profile, bucket, key)
+    }
+}
+
 /// Wraps a store: every write that succeeds on an indexed bucket is applied to the
 /// index (a failure to record it is logged, never the write's failure). Reads pass
 /// through untouched.
 #[derive(Debug)]
 pub struct IndexingStore {
     inner: Arc<dyn Store>,
-    index: Index,
+    index: Arc<dyn ChangeSink>,
     profile: String,
     /// The storage class each multipart upload in progress was started with.
     classes: Mutex<HashMap<String, Option<String>>>,
 }
 
 impl IndexingStore {
-    /// Wraps `inner`, the store of `profile`.
-    pub fn new(inner: Arc<dyn Store>, index: Index, profile: impl Into<String>) -> Self {
+    /// Wraps `inner`, the store of `profile`, sending changes to `index`.
+    pub fn new(
+        inner: Arc<dyn Store>,
+        index: Arc<dyn ChangeSink>,
+        profile: impl Into<String>,
+    ) -> Self {
         IndexingStore {
             inner,
             index,
@@ -40,13 +74,13 @@ impl IndexingStore {
         }
     }
 
-    fn record(&self, bucket: &str, changes: Vec<Change>) {
-        if let Err(e) = self.index.apply(&self.profile, bucket, changes) {
+    async fn record(&self, bucket: &str, changes: Vec<Change>) {
+        if let Err(e) = self.index.apply(&self.profile, bucket, changes).await {
             tracing::warn!(bucket, error = %e, "could not update the bucket's index");
         }
     }
 
-    fn written(
+    async fn written(
         &self,
         bucket: &str,
         key: &str,
@@ -54,7 +88,7 @@ impl IndexingStore {
         etag: Option<String>,
         class: Option<String>,
     ) {
-        if !self.index.is_indexed(&self.profile, bucket) {
+        if !self.index.is_indexed(&self.profile, bucket).await {
             return;
         }
         let entry = Entry {
@@ -65,19 +99,24 @@ impl IndexingStore {
             etag,
             storage_class: class,
         };
-        self.record(bucket, vec![Change::Put(key.to_string(), entry)]);
+        self.record(bucket, vec![Change::Put(key.to_string(), entry)])
+            .await;
     }
 
     /// Records what the server now holds under `key` (after a copy whose result the
     /// index cannot know): one HEAD, only for indexed buckets.
     async fn recheck(&self, bucket: &str, key: &str) {
-        if !self.index.is_indexed(&self.profile, bucket) {
+        if !self.index.is_indexed(&self.profile, bucket).await {
             return;
         }
         match self.inner.head(bucket, key).await {
-            Ok(meta) => self.written(bucket, key, meta.size, meta.etag, meta.storage_class),
+            Ok(meta) => {
+                self.written(bucket, key, meta.size, meta.etag, meta.storage_class)
+                    .await
+            }
             Err(Error::NoSuchKey { .. }) => {
-                self.record(bucket, vec![Change::Delete(key.to_string())]);
+                self.record(bucket, vec![Change::Delete(key.to_string())])
+                    .await;
             }
             Err(e) => tracing::debug!(bucket, key, error = %e, "index left to the next refresh"),
         }
@@ -128,7 +167,8 @@ impl Store for IndexingStore {
             size,
             result.etag.clone(),
             options.storage_class.clone(),
-        );
+        )
+        .await;
         Ok(result)
     }
     async fn create_multipart(
@@ -181,7 +221,8 @@ impl Store for IndexingStore {
             size,
             result.etag.clone(),
             class,
-        );
+        )
+        .await;
         Ok(result)
     }
     async fn abort_multipart(&self, upload: &UploadRef) -> Result<()> {
@@ -203,21 +244,20 @@ impl Store for IndexingStore {
         options: Option<&PutOptions>,
     ) -> Result<()> {
         self.inner.copy_object(source, target, options).await?;
-        if self.index.is_indexed(&self.profile, &target.bucket) {
+        if self.index.is_indexed(&self.profile, &target.bucket).await {
             // The source's entry tells the copy's size without a request; the ETag
             // of a copy can differ (multipart sources), so it is left out.
             let known = self
                 .index
-                .current(&self.profile, &source.bucket)
-                .ok()
-                .and_then(|(_, tree)| tree.get(source.key.as_bytes()).ok().flatten())
-                .and_then(|v| Entry::decode(&v));
+                .entry(&self.profile, &source.bucket, &source.key)
+                .await;
             match known {
                 Some(entry) => {
                     let class = options
                         .and_then(|o| o.storage_class.clone())
                         .or(entry.storage_class);
-                    self.written(&target.bucket, &target.key, entry.size, None, class);
+                    self.written(&target.bucket, &target.key, entry.size, None, class)
+                        .await;
                 }
                 None => self.recheck(&target.bucket, &target.key).await,
             }
@@ -226,13 +266,13 @@ impl Store for IndexingStore {
     }
     async fn delete_many(&self, bucket: &str, keys: &[String]) -> Result<Vec<DeleteFailure>> {
         let failures = self.inner.delete_many(bucket, keys).await?;
-        if self.index.is_indexed(&self.profile, bucket) {
+        if self.index.is_indexed(&self.profile, bucket).await {
             let changes = keys
                 .iter()
                 .filter(|k| !failures.iter().any(|f| &f.key == *k))
                 .map(|k| Change::Delete(k.clone()))
                 .collect();
-            self.record(bucket, changes);
+            self.record(bucket, changes).await;
         }
         Ok(failures)
     }

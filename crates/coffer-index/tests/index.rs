@@ -250,8 +250,11 @@ async fn coffers_own_writes_show_at_once_and_a_limit_stops_a_build() {
         .build(f.store.clone(), "p", "bkt", None)
         .await
         .expect("build");
-    let wrapped: Arc<dyn Store> =
-        Arc::new(IndexingStore::new(f.store.clone(), f.index.clone(), "p"));
+    let wrapped: Arc<dyn Store> = Arc::new(IndexingStore::new(
+        f.store.clone(),
+        Arc::new(f.index.clone()),
+        "p",
+    ));
     wrapped
         .put_bytes("bkt", "docs/mine.txt", b"12345".to_vec())
         .await

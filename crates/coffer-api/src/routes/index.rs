@@ -204,6 +204,32 @@ pub async fn forget(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Changes a `coffer` command attached to this agent made to a bucket.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Changes {
+    /// Objects written (`{"put": [key, entry]}`) and deleted (`{"delete": key}`).
+    #[schema(value_type = Vec<Object>)]
+    pub changes: Vec<coffer_index::Change>,
+}
+
+/// Applies the writes a `coffer` command attached to this agent made (its own
+/// requests to the server), so the index shows them at once.
+#[utoipa::path(post, path = "/api/v1/profiles/{profile}/buckets/{bucket}/index/changes", tag = "index",
+    params(("profile" = String, Path, description = "Profile name"),
+        ("bucket" = String, Path, description = "Bucket name")),
+    request_body = Changes,
+    responses((status = 204, description = "Applied (ignored for a bucket without an index)")),
+    security(("token" = [])))]
+pub async fn changes(
+    State(state): State<ApiState>,
+    Params((profile, bucket)): Params<(String, String)>,
+    Body(body): Body<Changes>,
+) -> ApiResult<StatusCode> {
+    state.index().apply(&profile, &bucket, body.changes)?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// One folder level from the index (the shape of `…/objects`).
 #[utoipa::path(get, path = "/api/v1/profiles/{profile}/buckets/{bucket}/index/list", tag = "index",
     params(("profile" = String, Path, description = "Profile name"),
