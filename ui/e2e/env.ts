@@ -45,6 +45,21 @@ export const env = {
     bucket: get('COFFER_VERSIONS_BUCKET') ?? '',
     key: get('COFFER_VERSIONS_KEY') ?? '',
   },
+  /** Share links (shares.e2e.ts; skipped without them): on `profile`, the links the
+   * harness made with the CLI before the browser starts, in `bucket`: one valid for an
+   * hour to `liveKey`, one already expired to `expiredKey`. The flow also uploads an
+   * object of its own into `bucket` (the env's, above) and shares it. */
+  shares: {
+    bucket: get('COFFER_SHARES_BUCKET') ?? '',
+    liveKey: get('COFFER_SHARES_LIVE_KEY') ?? '',
+    expiredKey: get('COFFER_SHARES_EXPIRED_KEY') ?? '',
+  },
+  /** The local index (index.e2e.ts; skipped without it): a bucket on `profile` holding
+   * exactly `docs/a.txt`, `docs/b.jpg`, `docs/deep/c.jpg`, `photos/2024/x.jpg`,
+   * `photos/2024/y.png` and `top.jpg`, without an index when the browser starts. */
+  index: {
+    bucket: get('COFFER_INDEX_BUCKET') ?? '',
+  },
   artifacts: get('COFFER_ARTIFACTS') ?? join(tmpdir(), 'coffer-e2e-artifacts'),
   s3: {
     endpoint: get('COFFER_S3_ENDPOINT'),

@@ -77,6 +77,25 @@ export async function apiGet<T>(path: string, query: Record<string, string> = {}
   return (await response.json()) as T;
 }
 
+/** Calls the API from Node with a body (setup and clean-up), with the token; resolves
+ * with the JSON answer, or null for 204. */
+export async function apiSend<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T | null> {
+  const headers: Record<string, string> = { Authorization: `Bearer ${env.token}` };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(env.url + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  const text = await response.text();
+  return text ? (JSON.parse(text) as T) : null;
+}
+
+/** `/api/v1/profiles/{p}/buckets/{b}` + rest, names encoded. */
+export const bucketApi = (profile: string, bucket: string, rest = '') =>
+  `/api/v1/profiles/${encodeURIComponent(profile)}/buckets/${encodeURIComponent(bucket)}${rest}`;
+
 export interface AxeViolation {
   id: string;
   impact: string | null;

@@ -182,6 +182,32 @@ fn the_web_ui_flow_in_chromium_against_garage() {
     assert_eq!(shares[1]["key"], expired_key);
     assert_eq!(shares[1]["expired"], true);
 
+    // The bucket index (ui/e2e/index.e2e.ts): a bucket with six objects and no index.
+    let index_bucket = server.fresh_bucket("webui-index");
+    let index_tree = c.path("index-tree");
+    for key in [
+        "docs/a.txt",
+        "docs/b.jpg",
+        "docs/deep/c.jpg",
+        "photos/2024/x.jpg",
+        "photos/2024/y.png",
+        "top.jpg",
+    ] {
+        let path = index_tree.join(key);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, key).expect("write");
+    }
+    c.run_as(
+        &profile,
+        &[
+            "cp",
+            "-r",
+            index_tree.to_str().expect("utf-8"),
+            &format!("s3://{index_bucket}/"),
+        ],
+    )
+    .ok();
+
     let artifacts = std::env::var_os("COFFER_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("artifacts"));
@@ -209,6 +235,7 @@ fn the_web_ui_flow_in_chromium_against_garage() {
         .env("COFFER_VERSIONS_PROFILE", &versions_profile)
         .env("COFFER_VERSIONS_BUCKET", &versions_bucket)
         .env("COFFER_VERSIONS_KEY", versions_key)
+        .env("COFFER_INDEX_BUCKET", &index_bucket)
         .env("COFFER_SHARES_BUCKET", &bucket)
         .env("COFFER_SHARES_LIVE_KEY", live_key)
         .env("COFFER_SHARES_EXPIRED_KEY", expired_key)

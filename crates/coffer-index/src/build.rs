@@ -52,13 +52,16 @@ impl Sink {
                 "the index build was stopped".into(),
             )));
         }
-        let mut batch = sled::Batch::default();
-        let mut bytes = 0;
-        for o in objects {
-            batch.insert(o.key.as_bytes(), Entry::of(o).encode());
-            bytes += o.size;
+        let mut entries: Vec<(Vec<u8>, Vec<u8>)> = objects
+            .iter()
+            .map(|o| (o.key.as_bytes().to_vec(), Entry::of(o).encode()))
+            .collect();
+        // S3 lists in key order; a server that does not is put in order here.
+        if !entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
         }
-        self.tree.apply_batch(batch).map_err(|e| index.err(e))?;
+        crate::blocks::write_sorted(&self.tree, &entries).map_err(|e| index.err(e))?;
+        let bytes: u64 = objects.iter().map(|o| o.size).sum();
         self.bytes.fetch_add(bytes, Ordering::Relaxed);
         let listed = self
             .progress

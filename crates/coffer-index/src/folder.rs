@@ -9,6 +9,7 @@ use coffer_core::store::{ListRequest, ObjectSummary, Store};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use crate::blocks::Cursor;
 use crate::entry::Entry;
 use crate::index::{Change, Index};
 
@@ -65,32 +66,37 @@ fn walk(
     start: Bound<Vec<u8>>,
     mut each: impl FnMut(Item) -> bool,
 ) -> sled::Result<()> {
-    let mut from = start;
-    'seek: loop {
-        for item in tree.range::<Vec<u8>, _>((from.clone(), Bound::Unbounded)) {
-            let (k, v) = item?;
-            let Some(rest) = k.strip_prefix(prefix.as_bytes()) else {
-                return Ok(());
-            };
-            let key = String::from_utf8_lossy(&k).into_owned();
-            match rest.iter().position(|b| *b == b'/') {
-                Some(i) => {
-                    let folder = key[..prefix.len() + i + 1].to_string();
-                    from = Bound::Excluded(past(&folder));
-                    if !each(Item::Folder(folder)) {
-                        return Ok(());
-                    }
-                    continue 'seek;
+    let (target, exclusive) = match start {
+        Bound::Included(k) => (k, None),
+        Bound::Excluded(k) => (k.clone(), Some(k)),
+        Bound::Unbounded => (Vec::new(), None),
+    };
+    let mut cursor = Cursor::at(tree, &target)?;
+    while let Some((k, v)) = cursor.next_entry()? {
+        if exclusive.as_deref() == Some(k) {
+            continue;
+        }
+        let Some(rest) = k.strip_prefix(prefix.as_bytes()) else {
+            return Ok(());
+        };
+        match rest.iter().position(|b| *b == b'/') {
+            Some(i) => {
+                let folder = String::from_utf8_lossy(&k[..prefix.len() + i + 1]).into_owned();
+                let skip = past(&folder);
+                if !each(Item::Folder(folder)) {
+                    return Ok(());
                 }
-                None => {
-                    if !each(Item::Object(key, v.to_vec())) {
-                        return Ok(());
-                    }
+                cursor.seek(&skip)?;
+            }
+            None => {
+                let key = String::from_utf8_lossy(k).into_owned();
+                if !each(Item::Object(key, v.to_vec())) {
+                    return Ok(());
                 }
             }
         }
-        return Ok(());
     }
+    Ok(())
 }
 
 impl Index {
@@ -170,7 +176,7 @@ impl Index {
             let mut changes = Vec::new();
             for o in &page.objects {
                 let entry = Entry::of(o);
-                match tree.get(o.key.as_bytes()).map_err(|e| self.err(e))? {
+                match crate::blocks::get(&tree, o.key.as_bytes()).map_err(|e| self.err(e))? {
                     Some(old) if Entry::decode(&old).as_ref() == Some(&entry) => {}
                     Some(_) => {
                         change.updated += 1;
@@ -217,10 +223,11 @@ impl Index {
         )?;
         for folder in known_folders.difference(&seen_folders) {
             let mut keys = Vec::new();
-            for item in tree.scan_prefix(folder.as_bytes()) {
-                let (k, _) = item.map_err(|e| self.err(e))?;
-                keys.push(Change::Delete(String::from_utf8_lossy(&k).into_owned()));
-            }
+            crate::blocks::scan_prefix(&tree, folder.as_bytes(), |k, _| {
+                keys.push(Change::Delete(String::from_utf8_lossy(k).into_owned()));
+                true
+            })
+            .map_err(|e| self.err(e))?;
             change.removed += keys.len() as u64;
             self.apply(profile, bucket, keys)?;
         }

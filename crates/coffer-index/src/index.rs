@@ -242,7 +242,7 @@ impl Index {
     /// The entry of `key`, if the bucket's index holds it.
     pub fn entry(&self, profile: &str, bucket: &str, key: &str) -> Option<Entry> {
         let (_, tree) = self.current(profile, bucket).ok()?;
-        let value = tree.get(key.as_bytes()).ok()??;
+        let value = crate::blocks::get(&tree, key.as_bytes()).ok()??;
         Entry::decode(&value)
     }
 
@@ -387,26 +387,28 @@ impl Index {
 /// Applies changes to one tree; returns how the object count and total size moved.
 pub(crate) fn apply_to(tree: &sled::Tree, changes: &[Change]) -> sled::Result<(i64, i64)> {
     let (mut objects, mut bytes) = (0i64, 0i64);
-    for change in changes {
-        match change {
-            Change::Put(key, entry) => {
-                let old = tree.insert(key.as_bytes(), entry.encode())?;
-                match old {
-                    Some(old) => bytes += entry.size as i64 - Entry::size_of(&old) as i64,
-                    None => {
-                        objects += 1;
-                        bytes += entry.size as i64;
-                    }
-                }
+    let changes = changes
+        .iter()
+        .map(|c| match c {
+            Change::Put(key, entry) => (key.as_bytes().to_vec(), Some(entry.encode())),
+            Change::Delete(key) => (key.as_bytes().to_vec(), None),
+        })
+        .collect();
+    crate::blocks::apply(tree, changes, |old, new| {
+        let size = |v: Option<&[u8]>| v.map(|v| Entry::size_of(v) as i64);
+        match (size(old), size(new)) {
+            (None, Some(n)) => {
+                objects += 1;
+                bytes += n;
             }
-            Change::Delete(key) => {
-                if let Some(old) = tree.remove(key.as_bytes())? {
-                    objects -= 1;
-                    bytes -= Entry::size_of(&old) as i64;
-                }
+            (Some(o), None) => {
+                objects -= 1;
+                bytes -= o;
             }
+            (Some(o), Some(n)) => bytes += n - o,
+            (None, None) => {}
         }
-    }
+    })?;
     Ok((objects, bytes))
 }
 

@@ -22,6 +22,7 @@
 // but boxing it here would only make every caller unbox it again.
 #![allow(clippy::result_large_err)]
 
+mod blocks;
 mod build;
 mod entry;
 mod folder;

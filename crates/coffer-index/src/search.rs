@@ -185,28 +185,29 @@ impl Index {
             as_of: meta.built_at,
             elapsed_ms: 0,
         };
-        for item in tree.scan_prefix(query.prefix.as_bytes()) {
-            let (k, v) = item.map_err(|e| self.err(e))?;
+        crate::blocks::scan_prefix(&tree, query.prefix.as_bytes(), |k, v| {
             summary.scanned += 1;
-            if !pattern.matches(&k) {
-                continue;
+            if !pattern.matches(k) {
+                return true;
             }
-            let Some(entry) = Entry::decode(&v) else {
-                continue;
+            let Some(entry) = Entry::decode(v) else {
+                return true;
             };
             if !query.keeps(&entry, now_ms) {
-                continue;
+                return true;
             }
             if summary.matches as usize == limit {
                 summary.truncated = true;
-                break;
+                return false;
             }
             summary.matches += 1;
-            if !found(entry.summary(String::from_utf8_lossy(&k).into_owned())) {
+            if !found(entry.summary(String::from_utf8_lossy(k).into_owned())) {
                 summary.truncated = true;
-                break;
+                return false;
             }
-        }
+            true
+        })
+        .map_err(|e| self.err(e))?;
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         Ok(summary)
     }

@@ -32,11 +32,12 @@ impl Index {
             });
         }
         let (mut objects, mut bytes) = (0, 0);
-        for item in tree.scan_prefix(prefix.as_bytes()) {
-            let (_, v) = item.map_err(|e| self.err(e))?;
+        crate::blocks::scan_prefix(&tree, prefix.as_bytes(), |_, v| {
             objects += 1;
-            bytes += Entry::size_of(&v);
-        }
+            bytes += Entry::size_of(v);
+            true
+        })
+        .map_err(|e| self.err(e))?;
         Ok(FolderSize {
             objects,
             bytes,

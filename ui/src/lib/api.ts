@@ -1,7 +1,10 @@
 // The one API client. Everything above it calls these methods and never knows
 // whether they go over Tauri IPC (desktop) or HTTP (`coffer serve` in a browser).
 
+import { isNoIndex, parseSearchLine, searchParams } from './bucket-index';
+import { ApiError } from './errors';
 import { EventHub } from './event-hub';
+import { LineSplitter, splitLines } from './ndjson';
 import { bucketPath, profilePath } from './paths';
 import { JOB_ID_HEADER, type EventHandlers, type Transport } from './transport';
 import { HttpTransport } from './transport-http';
@@ -11,10 +14,17 @@ import type {
   ApiSettings,
   BackupEntry,
   BucketInfo,
+  BucketRule,
   CheckOutcome,
   CopyReport,
   CopyRequest,
+  FolderRefresh,
+  FolderSize,
   ForgetAnswer,
+  IndexInfo,
+  IndexOverview,
+  IndexPage,
+  IndexSettings,
   Job,
   JobChange,
   KeepPolicy,
@@ -24,20 +34,32 @@ import type {
   NewProfile,
   ObjectMeta,
   PresignAnswer,
+  PresignMethod,
   Profile,
   PruneOutcome,
   RepoRecord,
   RestoreOutcome,
   RestoreRequest,
+  RuleInput,
+  RulePreview,
   RunRecord,
+  SearchQuery,
+  SearchSummary,
+  Share,
+  ShareUrl,
   SnapshotInfo,
   TestAnswer,
   TransferKind,
   TransferParams,
+  ObjectSummary,
   TransferSettings,
   UiSettings,
+  UploadRule,
   Version,
 } from './types';
+
+/** The most keys one `…/rules/preview` call takes. */
+export const PREVIEW_BATCH = 1000;
 
 /** `POST /api/v1/jobs/{id}/{action}`; `run` runs it now. */
 export type JobAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'run';
@@ -149,10 +171,11 @@ export class CofferApi {
     return this.send('POST', bucketPath(profile, bucket, '/copy'), request);
   }
 
-  presign(profile: string, bucket: string, key: string, expiresSecs: number): Promise<PresignAnswer> {
+  /** A presigned link (recorded on the Shares page); 1 second to 7 days. */
+  presign(profile: string, bucket: string, key: string, expiresSecs: number, method: PresignMethod = 'GET'): Promise<PresignAnswer> {
     return this.send('POST', bucketPath(profile, bucket, '/presign'), {
       key,
-      method: 'GET', // the API's PresignMethod is upper-case
+      method, // the API's PresignMethod is upper-case
       expires_secs: expiresSecs,
     });
   }
@@ -160,6 +183,154 @@ export class CofferApi {
   /** The first `rangeEnd + 1` bytes of an object (for previews). */
   firstBytes(profile: string, bucket: string, key: string, rangeEnd: number): Promise<ArrayBuffer> {
     return this.transport.bytes(bucketPath(profile, bucket, '/object'), { key }, rangeEnd);
+  }
+
+  // --- share links --------------------------------------------------------------
+
+  /** Every recorded link: live ones first (newest first), then expired ones. */
+  async shares(): Promise<Share[]> {
+    return (await this.get<{ shares: Share[] }>('/api/v1/shares')).shares;
+  }
+
+  /** The same link again (signed again for the same moment and lifetime); rejects
+   * with `not_found` for an unknown id and `expired` once it has expired. */
+  shareUrl(id: string): Promise<ShareUrl> {
+    return this.send('POST', `/api/v1/shares/${encodeURIComponent(id)}/url`);
+  }
+
+  /** Forgets the record; the link itself keeps working until it expires. */
+  forgetShare(id: string): Promise<null> {
+    return this.send('DELETE', `/api/v1/shares/${encodeURIComponent(id)}`);
+  }
+
+  // --- upload header rules ----------------------------------------------------------
+
+  /** A bucket's rules, in order. */
+  async rules(profile: string, bucket: string): Promise<UploadRule[]> {
+    return (await this.get<{ rules: UploadRule[] }>(bucketPath(profile, bucket, '/rules'))).rules;
+  }
+
+  /** Replaces the bucket's whole ordered list; a bad rule is refused (400, naming it)
+   * and nothing is saved. */
+  async saveRules(profile: string, bucket: string, rules: RuleInput[]): Promise<UploadRule[]> {
+    return (await this.send<{ rules: UploadRule[] }>('PUT', bucketPath(profile, bucket, '/rules'), { rules })).rules;
+  }
+
+  /** Appends one rule. */
+  addRule(profile: string, bucket: string, rule: RuleInput): Promise<UploadRule> {
+    return this.send('POST', bucketPath(profile, bucket, '/rules'), rule);
+  }
+
+  removeRule(profile: string, bucket: string, id: string): Promise<null> {
+    return this.send('DELETE', bucketPath(profile, bucket, `/rules/${encodeURIComponent(id)}`));
+  }
+
+  /** The rules of every bucket of a profile. */
+  async allRules(profile: string): Promise<BucketRule[]> {
+    return (await this.get<{ rules: BucketRule[] }>(profilePath(profile, '/rules'))).rules;
+  }
+
+  /** What an upload of each key would be given, in the keys' order (batches of
+   * `PREVIEW_BATCH`, one after the other). */
+  async previewRules(profile: string, bucket: string, keys: string[]): Promise<RulePreview[]> {
+    const out: RulePreview[] = [];
+    for (let i = 0; i < keys.length; i += PREVIEW_BATCH) {
+      const batch = keys.slice(i, i + PREVIEW_BATCH);
+      const answer = await this.send<{ previews: RulePreview[] }>('POST', bucketPath(profile, bucket, '/rules/preview'), { keys: batch });
+      out.push(...answer.previews);
+    }
+    return out;
+  }
+
+  // --- the local index of a bucket --------------------------------------------------
+
+  /** Every index, and their size on disk. */
+  indexes(): Promise<IndexOverview> {
+    return this.get('/api/v1/index');
+  }
+
+  indexSettings(): Promise<IndexSettings> {
+    return this.get('/api/v1/settings/index');
+  }
+
+  /** Rejects with 400 on bad values. */
+  saveIndexSettings(settings: IndexSettings): Promise<IndexSettings> {
+    return this.send('PUT', '/api/v1/settings/index', settings);
+  }
+
+  /** The bucket's index, or null when it has none (404 `not_found`). */
+  async bucketIndex(profile: string, bucket: string): Promise<IndexInfo | null> {
+    try {
+      return await this.get<IndexInfo>(bucketPath(profile, bucket, '/index'));
+    } catch (e) {
+      if (isNoIndex(e)) return null;
+      throw e;
+    }
+  }
+
+  /** Builds the index, or refreshes it by listing the whole bucket again, in the
+   * background (follow it with `bucketIndex`). Without `force` a build stops at the
+   * settings' `auto_limit` objects as `too_big`. */
+  buildIndex(profile: string, bucket: string, options: { force?: boolean; wait?: boolean } = {}): Promise<IndexInfo> {
+    const body: { force?: boolean; wait?: boolean } = {};
+    if (options.force) body.force = true;
+    if (options.wait) body.wait = true;
+    return this.send('POST', bucketPath(profile, bucket, '/index'), body);
+  }
+
+  forgetIndex(profile: string, bucket: string): Promise<null> {
+    return this.send('DELETE', bucketPath(profile, bucket, '/index'));
+  }
+
+  /** One folder level from the index, like `listObjects` (pass `next_token` as
+   * `startAfter`); rejects with `not_found` when the bucket has no ready index. */
+  indexList(profile: string, bucket: string, prefix: string, startAfter?: string | null, limit?: number): Promise<IndexPage> {
+    const query: Record<string, string> = { prefix };
+    if (startAfter) query.start_after = startAfter;
+    if (limit) query.limit = String(limit);
+    return this.get(bucketPath(profile, bucket, '/index/list'), query);
+  }
+
+  /** Lists one folder level on the server now and applies the difference to the index. */
+  refreshFolder(profile: string, bucket: string, prefix: string): Promise<FolderRefresh> {
+    return this.send('POST', bucketPath(profile, bucket, '/index/refresh-folder'), undefined, { prefix });
+  }
+
+  /** Objects and bytes under a prefix, at any depth, from the index. */
+  folderSize(profile: string, bucket: string, prefix: string): Promise<FolderSize> {
+    return this.get(bucketPath(profile, bucket, '/index/size'), { prefix });
+  }
+
+  /** Searches the index: `onMatch` gets each match as it arrives (in key order; over
+   * HTTP they stream, over the desktop's IPC they come at once at the end); resolves
+   * with the summary line. Rejects with `cancelled` when `signal` aborts. */
+  async searchIndex(
+    profile: string,
+    bucket: string,
+    query: SearchQuery,
+    onMatch: (match: ObjectSummary) => void,
+    signal?: AbortSignal,
+  ): Promise<SearchSummary> {
+    const path = bucketPath(profile, bucket, '/index/search');
+    const params = searchParams(query);
+    let summary: SearchSummary | null = null;
+    const take = (line: string) => {
+      if (signal?.aborted) throw new ApiError('cancelled', 'The search was stopped.');
+      const parsed = parseSearchLine(line);
+      if (parsed.kind === 'done') summary = parsed.summary;
+      else if (!summary) onMatch(parsed.match);
+    };
+    if (this.transport.stream) {
+      const splitter = new LineSplitter();
+      await this.transport.stream(path, params, (text) => splitter.push(text).forEach(take), signal);
+      splitter.end().forEach(take);
+    } else {
+      const body = await this.transport.bytes(path, params);
+      if (signal?.aborted) throw new ApiError('cancelled', 'The search was stopped.');
+      splitLines(new TextDecoder().decode(body)).forEach(take);
+    }
+    if (!summary) throw new ApiError('incomplete', 'The search ended before it said it was done; try again.');
+    return summary;
   }
 
   // --- jobs -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import { createApi } from './api';
 import { Backups } from './backups.svelte';
+import { BucketIndexes } from './bucket-index.svelte';
 import { toApiError } from './errors';
 import * as nav from './history';
 import { Jobs } from './jobs.svelte';
@@ -10,7 +11,7 @@ import { toasts } from './toasts.svelte';
 import { Transfers } from './transfers.svelte';
 import type { BucketInfo, Profile } from './types';
 
-export type View = 'browser' | 'jobs' | 'backups' | 'profiles' | 'settings';
+export type View = 'browser' | 'jobs' | 'shares' | 'backups' | 'profiles' | 'settings';
 
 const LAST_PROFILE = 'coffer.profile';
 
@@ -27,6 +28,8 @@ class App {
   readonly transfers = new Transfers(this.api);
   readonly jobs = new Jobs(this.api);
   readonly backups = new Backups(this.api);
+  /** The local index of each bucket, as this session knows it. */
+  readonly indexes = new BucketIndexes(this.api);
 
   view = $state<View>('browser');
   profiles = $state.raw<Profile[]>([]);

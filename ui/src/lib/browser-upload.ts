@@ -1,4 +1,5 @@
-// Browser uploads: each file is `PUT .../object?key=K` with the raw body, over
+// Browser uploads: each file is `PUT .../object?key=K` with the raw body (and
+// `&no_rules=true` to skip the bucket's upload header rules), over
 // XMLHttpRequest for upload progress (fetch has none). The server runs each as a
 // one-off job whose id is the local row's (`x-coffer-job-id`): other tabs see it as a
 // job, and this tab knows those job events are its own row's.
@@ -24,6 +25,16 @@ export interface UploadTarget {
   profile: string;
   bucket: string;
   prefix: string;
+}
+
+export interface UploadOptions {
+  /** Skip the bucket's upload header rules for these files. */
+  noRules?: boolean;
+}
+
+/** The query of one file's upload: its key, and `no_rules=true` when asked. */
+export function uploadQuery(key: string, options: UploadOptions = {}): Record<string, string> {
+  return options.noRules ? { key, no_rules: 'true' } : { key };
 }
 
 function put(url: string, file: File, ctx: TaskContext): Promise<void> {
@@ -58,10 +69,15 @@ function put(url: string, file: File, ctx: TaskContext): Promise<void> {
 }
 
 /** One task per file, keyed `prefix + relativePath`. */
-export function uploadTasks(target: UploadTarget, files: PickedFile[], onDone: (key: string) => void): LocalTask[] {
+export function uploadTasks(
+  target: UploadTarget,
+  files: PickedFile[],
+  onDone: (key: string) => void,
+  options: UploadOptions = {},
+): LocalTask[] {
   return files.map(({ file, relativePath }) => {
     const key = uploadKey(target.prefix, relativePath);
-    const url = apiUrl(bucketPath(target.profile, target.bucket, '/object'), { key });
+    const url = apiUrl(bucketPath(target.profile, target.bucket, '/object'), uploadQuery(key, options));
     return {
       name: key,
       direction: 'upload' as const,
@@ -73,6 +89,11 @@ export function uploadTasks(target: UploadTarget, files: PickedFile[], onDone: (
       onDone: () => onDone(key),
     };
   });
+}
+
+/** The keys the files would be uploaded to. */
+export function uploadKeys(target: UploadTarget, files: PickedFile[]): string[] {
+  return files.map((f) => uploadKey(target.prefix, f.relativePath));
 }
 
 /** Files from an `<input type=file>` (with `webkitdirectory`, each has a relative path). */

@@ -106,3 +106,52 @@ export function toggleSort(current: SortOrder, field: SortField): SortOrder {
   if (current.field === field) return { field, descending: !current.descending };
   return { field, descending: field !== 'name' };
 }
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return (
+    a.key === b.key &&
+    a.name === b.name &&
+    a.folder === b.folder &&
+    a.size === b.size &&
+    a.modified === b.modified &&
+    a.etag === b.etag &&
+    a.storageClass === b.storageClass
+  );
+}
+
+export interface Merge {
+  /** The fresh listing's entries, in its order, reusing the current entry object of
+   * every row that did not change (so the list redraws only what changed). */
+  entries: Entry[];
+  added: number;
+  updated: number;
+  removed: number;
+  /** Anything differs, order included: when false, keep the current array. */
+  changed: boolean;
+}
+
+/** Merges a fresh listing of the same folder into the current entries, by key: rows
+ * that changed are replaced in place, new ones come in the fresh order, removed ones
+ * go. The selection (by key) and the scroll position stay with the view. */
+export function mergeEntries(current: readonly Entry[], fresh: readonly Entry[]): Merge {
+  const byKey = new Map<string, Entry>();
+  for (const e of current) byKey.set(e.key, e);
+  let added = 0;
+  let updated = 0;
+  let kept = 0;
+  let moved = current.length !== fresh.length;
+  const entries = fresh.map((e, i) => {
+    const old = byKey.get(e.key);
+    if (!old) {
+      added += 1;
+      return e;
+    }
+    kept += 1;
+    if (!moved && current[i] !== old) moved = true;
+    if (sameEntry(old, e)) return old;
+    updated += 1;
+    return e;
+  });
+  const removed = current.length - kept;
+  return { entries, added, updated, removed, changed: moved || added + updated + removed > 0 };
+}

@@ -58,6 +58,21 @@ export function formatDate(iso: string | null | undefined): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** "just now", "in a moment", "5 min ago", "in 3 h", "2 d ago"; "" for a bad date. */
+export function relativeTime(iso: string | null | undefined, now: number): string {
+  if (!iso) return '';
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return '';
+  const secs = (t - now) / 1000;
+  const abs = Math.abs(secs);
+  if (abs < 45) return secs > 0 ? 'in a moment' : 'just now';
+  let amount: string;
+  if (abs < 90 * 60) amount = `${Math.max(1, Math.round(abs / 60))} min`;
+  else if (abs < 36 * 3600) amount = `${Math.round(abs / 3600)} h`;
+  else amount = `${Math.round(abs / 86400)} d`;
+  return secs < 0 ? `${amount} ago` : `in ${amount}`;
+}
+
 /** A count with thousands separators: 10000 → "10,000". */
 export function formatCount(n: number): string {
   return String(Math.trunc(n)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');

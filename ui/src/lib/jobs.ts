@@ -3,7 +3,7 @@
 // and the history chart's geometry. Pure: nothing here calls the API or touches the DOM.
 
 import type { JobAction } from './api';
-import { formatBytes, formatDate, formatEta, percent } from './format';
+import { formatBytes, formatDate, formatEta, percent, relativeTime } from './format';
 import type { Job, JobChange, JobEvent, JobState, RunRecord, RunResult, Schedule } from './types';
 
 // --- the list ------------------------------------------------------------------
@@ -114,20 +114,8 @@ export function scheduleText(schedule: Schedule | null | undefined): string {
   return `cron ${schedule.cron} (${schedule.tz || 'UTC'})`;
 }
 
-/** "just now", "in a moment", "5 min ago", "in 3 h", "2 d ago"; "" for a bad date. */
-export function relativeTime(iso: string | null | undefined, now: number): string {
-  if (!iso) return '';
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return '';
-  const secs = (t - now) / 1000;
-  const abs = Math.abs(secs);
-  if (abs < 45) return secs > 0 ? 'in a moment' : 'just now';
-  let amount: string;
-  if (abs < 90 * 60) amount = `${Math.max(1, Math.round(abs / 60))} min`;
-  else if (abs < 36 * 3600) amount = `${Math.round(abs / 3600)} h`;
-  else amount = `${Math.round(abs / 86400)} d`;
-  return secs < 0 ? `${amount} ago` : `in ${amount}`;
-}
+/** Relative times live in format.ts (the Shares page uses them too). */
+export { relativeTime } from './format';
 
 export interface LastRun {
   result: RunResult;

@@ -4,7 +4,7 @@
 
 import type { CofferApi } from './api';
 import { browserDownloadTasks, type DownloadItem } from './browser-download';
-import { uploadTasks, type PickedFile, type UploadTarget } from './browser-upload';
+import { uploadTasks, type PickedFile, type UploadOptions, type UploadTarget } from './browser-upload';
 import { notifyChanged } from './changes';
 import { LocalRunner } from './local-runner';
 import { localBaseName } from './paths';
@@ -24,7 +24,15 @@ import {
 } from './queue';
 import { toasts } from './toasts.svelte';
 import { chooseFolder, pathKinds } from './transport-tauri';
-import type { ApiEvent, Job, JobEvent } from './types';
+import type { ApiEvent, Job, JobEvent, TransferParams } from './types';
+
+/** A dropped local path and the key it goes to (a folder's ends in `/`). */
+export interface PathUpload {
+  path: string;
+  name: string;
+  folder: boolean;
+  key: string;
+}
 
 export type RowAction = 'run' | 'pause' | 'resume' | 'cancel' | 'retry' | 'clear';
 
@@ -132,33 +140,47 @@ export class Transfers {
   // --- starting transfers -----------------------------------------------------
 
   /** Browser: uploads picked or dropped files under the target prefix. */
-  uploadFiles(target: UploadTarget, files: PickedFile[]): void {
+  uploadFiles(target: UploadTarget, files: PickedFile[], options: UploadOptions = {}): void {
     if (files.length === 0) return;
-    const tasks = uploadTasks(target, files, (key) =>
-      notifyChanged({ profile: target.profile, bucket: target.bucket, key }),
+    const tasks = uploadTasks(
+      target,
+      files,
+      (key) => notifyChanged({ profile: target.profile, bucket: target.bucket, key }),
+      options,
     );
     this.runner.add(tasks);
   }
 
-  /** Desktop: uploads dropped local files and folders as server jobs. A folder's
-   * key is the prefix plus its name and `/`; the server keeps its structure. */
-  async uploadPaths(target: UploadTarget, paths: string[]): Promise<void> {
-    if (paths.length === 0) return;
+  /** Desktop: the keys dropped local files and folders go to. A folder's key is the
+   * prefix plus its name and `/`; the server keeps its structure. */
+  async planPaths(target: UploadTarget, paths: string[]): Promise<PathUpload[]> {
+    if (paths.length === 0) return [];
     const kinds = await pathKinds(paths);
-    const jobs: Job[] = [];
-    for (const [i, path] of paths.entries()) {
+    return paths.map((path, i) => {
       const name = localBaseName(path);
-      const isDir = kinds ? kinds[i] === 'dir' : /[\\/]$/.test(path);
-      const key = target.prefix + name + (isDir ? '/' : '');
+      const folder = kinds ? kinds[i] === 'dir' : /[\\/]$/.test(path);
+      return { path, name, folder, key: target.prefix + name + (folder ? '/' : '') };
+    });
+  }
+
+  /** Desktop: uploads planned paths as server jobs (`no_rules` skips the rules). */
+  async uploadPlanned(target: UploadTarget, planned: PathUpload[], options: UploadOptions = {}): Promise<void> {
+    const jobs: Job[] = [];
+    for (const { path, name, key } of planned) {
+      const params: TransferParams = { profile: target.profile, bucket: target.bucket, key, path };
+      if (options.noRules) params.no_rules = true;
       try {
-        jobs.push(
-          await this.api.createTransferJob('upload', { profile: target.profile, bucket: target.bucket, key, path }),
-        );
+        jobs.push(await this.api.createTransferJob('upload', params));
       } catch (e) {
         toasts.error(e, `Cannot upload ${name}`);
       }
     }
     this.addJobs(jobs);
+  }
+
+  /** Desktop: uploads dropped local files and folders as server jobs. */
+  async uploadPaths(target: UploadTarget, paths: string[], options: UploadOptions = {}): Promise<void> {
+    await this.uploadPlanned(target, await this.planPaths(target, paths), options);
   }
 
   /** Downloads objects and folders: server jobs into a chosen folder on the desktop,

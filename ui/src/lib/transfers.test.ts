@@ -152,6 +152,33 @@ describe('Transfers', () => {
     ]);
   });
 
+  it('plans dropped paths, then creates their jobs with no_rules when the rules are skipped (desktop)', async () => {
+    const { mockIPC } = await import('@tauri-apps/api/mocks');
+    mockIPC((cmd) => (cmd === 'path_kinds' ? ['dir', 'file'] : null));
+    let n = 0;
+    const { transport, transfers } = await setup('tauri', (r) => {
+      if (r.method === 'POST' && r.path === '/api/v1/jobs') {
+        const body = r.body as { kind: 'upload'; params: Job['params'] };
+        return job(`j${++n}`, { kind: body.kind, params: body.params });
+      }
+      return null;
+    });
+    const target = { profile: 'p', bucket: 'b', prefix: 'site/' };
+    const planned = await transfers.planPaths(target, ['/home/me/assets/', '/home/me/app.css']);
+    expect(planned).toEqual([
+      { path: '/home/me/assets/', name: 'assets', folder: true, key: 'site/assets/' },
+      { path: '/home/me/app.css', name: 'app.css', folder: false, key: 'site/app.css' },
+    ]);
+    expect(transport.requests).toEqual([]);
+    await transfers.uploadPlanned(target, planned, { noRules: true });
+    await transfers.uploadPlanned(target, planned.slice(1));
+    expect(transport.requests.map((r) => r.body)).toEqual([
+      { kind: 'upload', params: { profile: 'p', bucket: 'b', key: 'site/assets/', path: '/home/me/assets/', no_rules: true } },
+      { kind: 'upload', params: { profile: 'p', bucket: 'b', key: 'site/app.css', path: '/home/me/app.css', no_rules: true } },
+      { kind: 'upload', params: { profile: 'p', bucket: 'b', key: 'site/app.css', path: '/home/me/app.css' } },
+    ]);
+  });
+
   it('creates download jobs into the chosen folder (desktop)', async () => {
     const { mockIPC } = await import('@tauri-apps/api/mocks');
     mockIPC((cmd) => (cmd === 'choose_folder' ? '/home/me/Downloads' : null));
@@ -343,6 +370,19 @@ describe('Browser uploads', () => {
     expect(transfers.rows.map((r) => r.id)).toEqual([rows[1].id]);
     off();
     transfers.stop();
+  });
+
+  it('adds no_rules=true to the PUT when the rules are skipped', async () => {
+    browser();
+    const { transfers } = await setup('http', (r) => (r.path === '/api/v1/jobs' ? [] : null));
+    const file = (name: string) => ({ file: new File(['x'], name), relativePath: `css/${name}` });
+    transfers.uploadFiles({ profile: 'p', bucket: 'b', prefix: 'site/' }, [file('a b.css')], { noRules: true });
+    transfers.uploadFiles({ profile: 'p', bucket: 'b', prefix: 'site/' }, [file('c.css')]);
+    await tick();
+    expect(FakeXhr.sent.map((x) => x.url)).toEqual([
+      '/api/v1/profiles/p/buckets/b/object?key=site%2Fcss%2Fa%20b.css&no_rules=true',
+      '/api/v1/profiles/p/buckets/b/object?key=site%2Fcss%2Fc.css',
+    ]);
   });
 
   it('resume sends the same job id again; a failed DELETE on clear stays quiet', async () => {

@@ -168,6 +168,32 @@ export class HttpTransport implements Transport {
     return response.arrayBuffer();
   }
 
+  async stream(
+    path: string,
+    query: Record<string, string>,
+    onText: (text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const headers: Record<string, string> = { ...authHeaders(), Accept: 'application/x-ndjson' };
+    const response = await call(apiUrl(path, query), { headers, signal, cache: 'no-store' });
+    if (!response.body) {
+      const text = await response.text();
+      if (text) onText(text);
+      return;
+    }
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (value) onText(value);
+      }
+    } catch (e) {
+      await reader.cancel().catch(() => undefined);
+      throw toApiError(e);
+    }
+  }
+
   subscribe(handlers: EventHandlers): () => void {
     const controller = new AbortController();
     void streamEvents(handlers, controller.signal);

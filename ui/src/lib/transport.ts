@@ -34,6 +34,11 @@ export interface Transport {
   bytes(path: string, query: Record<string, string>, rangeEnd?: number): Promise<ArrayBuffer>;
   /** Streams events until the returned function is called. */
   subscribe(handlers: EventHandlers): () => void;
+  /** A GET whose body is read as it arrives (NDJSON): `onText` gets each decoded chunk;
+   * resolves at the end of the body, rejects with an ApiError (a `cancelled` one when
+   * `signal` aborts). Absent where bodies only come whole (the desktop's IPC): callers
+   * then read the body with `bytes`. */
+  stream?(path: string, query: Record<string, string>, onText: (text: string) => void, signal?: AbortSignal): Promise<void>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

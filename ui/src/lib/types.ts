@@ -69,6 +69,8 @@ export interface ObjectMeta {
   etag: string | null;
   content_type: string | null;
   cache_control: string | null;
+  /** Absent from servers older than upload rules. */
+  content_disposition?: string | null;
   storage_class: string | null;
   metadata: Record<string, string>;
   checksum: Checksum | null;
@@ -118,6 +120,8 @@ export interface TransferParams {
   path: string;
   /** Download only: this version of the object instead of the current one. */
   version_id?: string;
+  /** Upload only: skip the bucket's upload header rules (default false). */
+  no_rules?: boolean;
 }
 
 export type Schedule = { every: string } | { cron: string; tz?: string };
@@ -246,9 +250,81 @@ export interface UiSettings {
   theme: Theme;
 }
 
+/** The API's PresignMethod is upper-case. */
+export type PresignMethod = 'GET' | 'PUT';
+
+/** `POST …/presign`: the link, and its record on the Shares page. */
 export interface PresignAnswer {
   url: string;
   expires_secs: number;
+  /** RFC 3339. */
+  expires_at: string;
+  share_id: string;
+}
+
+/** Who made a share link. */
+export type ShareVia = 'cli' | 'desktop' | 'web' | 'api' | (string & {});
+
+/** A recorded share link (`GET /api/v1/shares`); the URL itself is never stored. */
+export interface Share {
+  id: string;
+  profile: string;
+  bucket: string;
+  key: string;
+  method: PresignMethod;
+  /** RFC 3339. */
+  created_at: string;
+  /** RFC 3339. */
+  expires_at: string;
+  expires_secs: number;
+  expired: boolean;
+  via: ShareVia;
+}
+
+/** `POST /api/v1/shares/{id}/url`: the same link again. */
+export interface ShareUrl {
+  url: string;
+  /** RFC 3339. */
+  expires_at: string;
+}
+
+// --- upload header rules (per profile and bucket, an ordered list) ------------------
+
+/** One rule: a glob on the key and the headers it gives to the uploads it matches. */
+export interface UploadRule {
+  /** Given by the server. */
+  id: string;
+  /** No `/`: matches the file name in any folder (`*.css`); with `/`: the whole key
+   * (`**` crosses folders). */
+  glob: string;
+  content_type?: string | null;
+  cache_control?: string | null;
+  content_disposition?: string | null;
+  storage_class?: string | null;
+  metadata: Record<string, string>;
+}
+
+/** A rule as sent: a new one has no id yet. */
+export type RuleInput = Omit<UploadRule, 'id'> & { id?: string };
+
+/** A rule of any bucket of a profile (`GET /api/v1/profiles/{p}/rules`). */
+export type BucketRule = UploadRule & { bucket: string };
+
+/** The headers an upload would get (rules plus the extension's Content-Type). */
+export interface RuleHeaders {
+  content_type?: string | null;
+  cache_control?: string | null;
+  content_disposition?: string | null;
+  storage_class?: string | null;
+  metadata: Record<string, string>;
+}
+
+/** `POST …/rules/preview`: what an upload of one key would be given. */
+export interface RulePreview {
+  key: string;
+  /** The rules that match, in order. */
+  rule_ids: string[];
+  headers: RuleHeaders;
 }
 
 export interface CopyRequest {
@@ -435,4 +511,101 @@ export interface BackupRunDetails {
   first_errors: string[];
   forgotten?: number;
   pruned_bytes?: number;
+}
+
+// --- the local index of a bucket (`…/buckets/{b}/index…`, `/api/v1/index`) ---------
+
+/** `too_big`: a build that was not forced stopped at `auto_limit` objects; ask the
+ * user, then build again with `force`. */
+export type IndexState = 'building' | 'ready' | 'failed' | 'too_big';
+
+/** One bucket's index (`GET …/buckets/{b}/index`). */
+export interface IndexInfo {
+  profile: string;
+  bucket: string;
+  state: IndexState;
+  /** Objects indexed so far. */
+  objects: number;
+  /** Total size of the indexed objects. */
+  bytes: number;
+  /** RFC 3339: the last complete build or full refresh. */
+  built_at: string | null;
+  /** RFC 3339: when the index last listed its data (folder refreshes do not move it). */
+  as_of: string | null;
+  /** Why the build failed. */
+  error: string | null;
+  /** Objects listed so far while building. */
+  progress: number | null;
+}
+
+/** `GET /api/v1/index`: every index, and the size of them all on disk. */
+export interface IndexOverview {
+  indexes: IndexInfo[];
+  disk_bytes: number;
+}
+
+/** `GET|PUT /api/v1/settings/index`. */
+export interface IndexSettings {
+  /** Index buckets automatically when they are opened… */
+  auto: boolean;
+  /** …only up to this many objects; above it the build stops as `too_big` and asks. */
+  auto_limit: number;
+  /** Background refresh of every index, in minutes (0 = never). */
+  refresh_minutes: number;
+}
+
+/** `GET …/index/list`: one folder level from the index, like `…/objects`. */
+export interface IndexPage extends ListPage {
+  /** RFC 3339. */
+  as_of: string;
+}
+
+/** `POST …/index/refresh-folder`: what listing the folder again changed in the index. */
+export interface FolderRefresh {
+  added: number;
+  updated: number;
+  removed: number;
+  /** RFC 3339. */
+  as_of: string;
+}
+
+/** `GET …/index/size`: everything under a prefix, at any depth. */
+export interface FolderSize {
+  objects: number;
+  bytes: number;
+  /** RFC 3339. */
+  as_of: string;
+}
+
+/** The last line of `GET …/index/search`. */
+export interface SearchSummary {
+  done: true;
+  matches: number;
+  scanned: number;
+  /** The search stopped at its `limit`. */
+  truncated: boolean;
+  /** RFC 3339. */
+  as_of: string | null;
+  elapsed_ms: number;
+}
+
+/** A search of the index: a pattern and filters (see `searchParams`). */
+export interface SearchQuery {
+  /** With any of `* ? [ {` a glob on the whole key (`**` crosses folders), else a
+   * substring; case-insensitive; `""` matches everything. */
+  q: string;
+  /** Only under this prefix (`""`: the whole bucket). */
+  prefix?: string;
+  /** Bytes: larger than. */
+  larger?: number | null;
+  /** Bytes: smaller than. */
+  smaller?: number | null;
+  /** Seconds: modified within (younger than). */
+  newer?: number | null;
+  /** Seconds: modified before (older than). */
+  older?: number | null;
+  /** A storage class (`STANDARD`, `GLACIER`…). */
+  storageClass?: string | null;
+  /** The most matches (the server's default is 1000, its maximum 100,000). */
+  limit?: number | null;
 }
