@@ -25,6 +25,7 @@ pub fn list(db: &dyn MetaDb, now: OffsetDateTime) -> Result<Vec<ShareRecord>> {
             } else {
                 b.expires_at().cmp(&a.expires_at())
             }
+            .then_with(|| a.id.cmp(&b.id))
         })
     });
     Ok(shares)

@@ -62,7 +62,7 @@ pub async fn make(
         bucket: request.bucket.to_string(),
         key: request.key.to_string(),
         method: request.method,
-        created_at: now.replace_nanosecond(0).unwrap_or(now),
+        created_at: now,
         expires_secs: request.expires_in.as_secs(),
         via: request.via.to_string(),
     };

@@ -48,7 +48,7 @@ pub struct ShareRecord {
     pub key: String,
     /// GET (download) or PUT (upload).
     pub method: PresignMethod,
-    /// When it was signed (whole seconds: the moment the signature is for).
+    /// When it was made (the signature is for this moment to the whole second).
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Its lifetime in seconds.
@@ -58,9 +58,16 @@ pub struct ShareRecord {
 }
 
 impl ShareRecord {
+    /// The moment the signature is for: `created_at` to the whole second (SigV4's
+    /// precision).
+    pub fn signed_at(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(self.created_at.unix_timestamp())
+            .unwrap_or(self.created_at)
+    }
+
     /// When the link stops working.
     pub fn expires_at(&self) -> OffsetDateTime {
-        self.created_at + Duration::from_secs(self.expires_secs)
+        self.signed_at() + Duration::from_secs(self.expires_secs)
     }
 
     /// Whether the link has stopped working at `now`.

@@ -33,7 +33,7 @@ pub async fn url_again(
             when: format!("at {}", rfc3339(record.expires_at())),
         });
     }
-    let secs = u64::try_from(record.created_at.unix_timestamp())
+    let secs = u64::try_from(record.signed_at().unix_timestamp())
         .map_err(|_| Error::invalid("share record", "made before 1970"))?;
     let url = store
         .presign(
