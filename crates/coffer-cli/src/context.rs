@@ -35,6 +35,15 @@ pub fn s3_url(input: &str) -> Result<S3Url> {
     S3Url::parse(input).map_err(|e| UsageError(e.to_string()).into())
 }
 
+/// The bucket of an `s3://bucket` argument; a key after it is a usage error.
+pub fn s3_bucket(input: &str) -> Result<String> {
+    let url = s3_url(input)?;
+    if !url.key.is_empty() {
+        return usage(format!("`{input}`: give a bucket only, as s3://bucket"));
+    }
+    Ok(url.bucket)
+}
+
 /// The session with the chosen profile.
 pub struct Context {
     pub session: Session,

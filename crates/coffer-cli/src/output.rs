@@ -30,6 +30,13 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
+/// A duration for people, to the minute (to the second under one): "2h 5m".
+pub fn rounded(d: time::Duration) -> String {
+    let secs = d.whole_seconds().max(0) as u64;
+    let secs = if secs >= 60 { secs / 60 * 60 } else { secs };
+    humantime::format_duration(std::time::Duration::from_secs(secs)).to_string()
+}
+
 /// Bytes for people: "1.5 MiB".
 pub fn size(bytes: u64) -> String {
     bytesize::ByteSize(bytes).display().iec().to_string()

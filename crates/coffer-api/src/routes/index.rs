@@ -330,7 +330,6 @@ pub async fn search(
     // Fail before streaming when there is no index or the pattern is bad.
     index.check_search(&profile, &bucket, &query)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(64);
-    let stop = CancellationToken::new();
     tokio::task::spawn_blocking(move || {
         let mut lines = Vec::with_capacity(64 * 1024);
         let send =
@@ -346,7 +345,7 @@ pub async fn search(
                 sent_first = true;
                 return send(&mut lines);
             }
-            !stop.is_cancelled()
+            true
         });
         let last = match result {
             Ok(summary) => serde_json::json!({

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::agent_api::{AgentApi, profile_path};
 use crate::cli::IndexCommand;
-use crate::context::{s3_url, usage};
+use crate::context::s3_bucket;
 use crate::output;
 
 /// The API path of a bucket's index.
@@ -18,15 +18,6 @@ pub fn index_path(profile: &str, bucket: &str, rest: &str) -> String {
     )
 }
 
-/// The bucket of an `s3://bucket` argument.
-fn bucket_of(input: &str) -> Result<String> {
-    let url = s3_url(input)?;
-    if !url.key.is_empty() {
-        return usage(format!("`{input}`: give a bucket, as s3://bucket"));
-    }
-    Ok(url.bucket)
-}
-
 /// How long ago an RFC 3339 time was, for people.
 pub fn age(as_of: &Value) -> String {
     let Some(t) = as_of.as_str().and_then(|s| {
@@ -34,11 +25,9 @@ pub fn age(as_of: &Value) -> String {
     }) else {
         return "never".into();
     };
-    let secs = (time::OffsetDateTime::now_utc() - t).whole_seconds().max(0) as u64;
-    let rounded = if secs >= 60 { secs / 60 * 60 } else { secs };
     format!(
         "{} ago",
-        humantime::format_duration(std::time::Duration::from_secs(rounded))
+        output::rounded(time::OffsetDateTime::now_utc() - t)
     )
 }
 
@@ -80,7 +69,7 @@ pub async fn run(cmd: IndexCommand, profile: &str, remote: Option<&str>) -> Resu
             Ok(())
         }
         IndexCommand::Refresh(args) => {
-            let bucket = bucket_of(&args.bucket)?;
+            let bucket = s3_bucket(&args.bucket)?;
             let info = api
                 .call(
                     "POST",
@@ -105,7 +94,7 @@ pub async fn run(cmd: IndexCommand, profile: &str, remote: Option<&str>) -> Resu
             Ok(())
         }
         IndexCommand::Forget(args) => {
-            let bucket = bucket_of(&args.bucket)?;
+            let bucket = s3_bucket(&args.bucket)?;
             api.call("DELETE", &index_path(profile, &bucket, ""), None)
                 .await?;
             if args.json {

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::cli::{RulesAddArgs, RulesCommand, RulesListArgs, RulesRemoveArgs};
 use crate::commands::cp::metadata_pairs;
-use crate::context::{Context, s3_url, usage};
+use crate::context::{Context, s3_bucket, usage};
 use crate::output;
 
 /// Runs a `coffer rules` verb.
@@ -17,15 +17,6 @@ pub async fn run(ctx: &Context, cmd: RulesCommand) -> Result<()> {
         RulesCommand::Add(args) => add(ctx, args),
         RulesCommand::Remove(args) => remove(ctx, args),
     }
-}
-
-/// The bucket of an `s3://bucket` argument (no key allowed).
-fn bucket_of(input: &str) -> Result<String> {
-    let url = s3_url(input)?;
-    if !url.key.is_empty() {
-        return usage(format!("`{input}`: give a bucket, as s3://bucket"));
-    }
-    Ok(url.bucket)
 }
 
 /// One line for people: `ID  GLOB  → headers`.
@@ -52,7 +43,7 @@ fn list(ctx: &Context, args: RulesListArgs) -> Result<()> {
     let profile = ctx.profile_ref();
     let all: Vec<BucketRule> = match &args.bucket {
         Some(input) => {
-            let bucket = bucket_of(input)?;
+            let bucket = s3_bucket(input)?;
             rules::list(db.as_ref(), &profile, &bucket)?
                 .into_iter()
                 .map(|rule| BucketRule {
@@ -88,7 +79,7 @@ fn list(ctx: &Context, args: RulesListArgs) -> Result<()> {
 }
 
 fn add(ctx: &Context, args: RulesAddArgs) -> Result<()> {
-    let bucket = bucket_of(&args.bucket)?;
+    let bucket = s3_bucket(&args.bucket)?;
     if args.position == Some(0) {
         return usage("--position counts from 1");
     }
@@ -122,7 +113,7 @@ fn remove(ctx: &Context, args: RulesRemoveArgs) -> Result<()> {
     let db = ctx.session.db();
     let profile = ctx.profile_ref();
     let bucket = match &args.bucket {
-        Some(input) => bucket_of(input)?,
+        Some(input) => s3_bucket(input)?,
         None => rules::list_profile(db.as_ref(), &profile)?
             .into_iter()
             .find(|r| r.rule.id == args.id)

@@ -2,8 +2,6 @@
 //! app and the API). A link cannot be revoked before it expires except by rotating
 //! the key that signed it; `forget` only removes its record.
 
-use std::time::Duration;
-
 use anyhow::Result;
 use coffer_core::share::{self, ShareRecord};
 use serde_json::json;
@@ -65,9 +63,9 @@ fn list(ctx: &Context, json: bool) -> Result<()> {
     for r in &records {
         let left = r.expires_at() - now;
         let when = if r.is_expired(now) {
-            format!("expired {} ago", rounded(-left))
+            format!("expired {} ago", output::rounded(-left))
         } else {
-            format!("expires in {}", rounded(left))
+            format!("expires in {}", output::rounded(left))
         };
         println!(
             "{}  {:<24}  {:<3}  s3://{}/{}  ({}, by {}, until {})",
@@ -82,13 +80,6 @@ fn list(ctx: &Context, json: bool) -> Result<()> {
         );
     }
     Ok(())
-}
-
-/// A duration for people, to the minute (to the second under one).
-fn rounded(d: time::Duration) -> String {
-    let secs = d.whole_seconds().max(0) as u64;
-    let secs = if secs >= 60 { secs / 60 * 60 } else { secs };
-    humantime::format_duration(Duration::from_secs(secs)).to_string()
 }
 
 async fn url(ctx: &Context, args: ShareIdArgs) -> Result<()> {
