@@ -84,6 +84,10 @@ pub enum Command {
     /// timeline, forget, prune, check, keys.
     #[command(subcommand)]
     Backup(BackupCommand),
+    /// SQLite replication to S3 with point-in-time restore: run in the foreground,
+    /// restore.
+    #[command(subcommand)]
+    Replicate(ReplicateCommand),
     /// Remote agents (`coffer agent --listen --tls` or `coffer serve --tls` on another
     /// machine), reached with `--remote NAME`.
     #[command(subcommand)]
@@ -579,6 +583,68 @@ pub struct FindArgs {
     #[arg(long, default_value_t = 100_000)]
     pub limit: usize,
     /// Print JSON lines to stdout (the matches, then a summary line).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer replicate …`
+#[derive(Debug, Subcommand)]
+pub enum ReplicateCommand {
+    /// Replicate a SQLite database in the foreground until Ctrl-C or SIGTERM (then a
+    /// last sync), like `litestream replicate`. Needs no agent.
+    Run(ReplicateRunArgs),
+    /// Rebuild a database from its replica: the newest state, or at a time or TXID.
+    Restore(ReplicateRestoreArgs),
+}
+
+/// `coffer replicate run`
+#[derive(Debug, Args)]
+pub struct ReplicateRunArgs {
+    /// The database file (put in WAL mode if it is not).
+    pub db: std::path::PathBuf,
+    /// Where it goes: [PROFILE:]s3://BUCKET/PREFIX, one or more.
+    #[arg(required = true)]
+    pub replicas: Vec<String>,
+    /// The database's name in the replica (its folder under PREFIX); the file's name
+    /// by default.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// How often to ship what was committed.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub interval: std::time::Duration,
+    /// How often to upload a full snapshot.
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+    pub snapshot_every: std::time::Duration,
+    /// How long history is kept (snapshots and everything after the oldest kept).
+    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+    pub retain: std::time::Duration,
+    /// Print one JSON status line per change to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer replicate restore`
+#[derive(Debug, Args)]
+pub struct ReplicateRestoreArgs {
+    /// The replica: [PROFILE:]s3://BUCKET/PREFIX (holding one database) or
+    /// s3://BUCKET/PREFIX/NAME.
+    pub replica: String,
+    /// Where the database goes.
+    #[arg(long)]
+    pub to: std::path::PathBuf,
+    /// The newest state at or before this time (RFC 3339).
+    #[arg(long, conflicts_with = "txid")]
+    pub timestamp: Option<String>,
+    /// The state right after this transaction.
+    #[arg(long)]
+    pub txid: Option<u64>,
+    /// Replace the file at --to (and its stale -wal and -shm).
+    #[arg(long)]
+    pub force: bool,
+    /// Segments downloaded at once.
+    #[arg(long, default_value_t = 8)]
+    pub concurrency: usize,
+    /// Print JSON to stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -82,6 +82,51 @@ impl Location {
     }
 }
 
+/// A location with the profile it is reached through: a local folder, or
+/// `[PROFILE:]s3://BUCKET[/PREFIX]` (no profile: the command's default profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfiledLocation {
+    /// The profile named before `:s3://`, if any.
+    pub profile: Option<String>,
+    /// The place.
+    pub location: Location,
+}
+
+impl ProfiledLocation {
+    /// Parses `PROFILE:s3://BUCKET/PREFIX`, `s3://BUCKET/PREFIX` or a local path.
+    pub fn parse(input: &str) -> Result<Self> {
+        if let Some((profile, rest)) = input.split_once(":s3://")
+            && !profile.is_empty()
+            && !profile.contains('/')
+        {
+            crate::profile::validate_profile_name(profile)?;
+            return Ok(ProfiledLocation {
+                profile: Some(profile.to_string()),
+                location: Location::S3(S3Url::parse(&format!("s3://{rest}"))?),
+            });
+        }
+        Ok(ProfiledLocation {
+            profile: None,
+            location: Location::parse(input)?,
+        })
+    }
+
+    /// The profile to use: the one named, else `default`.
+    pub fn profile_or<'a>(&'a self, default: &'a str) -> &'a str {
+        self.profile.as_deref().unwrap_or(default)
+    }
+}
+
+impl fmt::Display for ProfiledLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.profile, &self.location) {
+            (Some(p), Location::S3(url)) => write!(f, "{p}:{url}"),
+            (None, Location::S3(url)) => write!(f, "{url}"),
+            (_, Location::Local(path)) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
 /// The longest key S3 allows, in bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
 
@@ -127,6 +172,24 @@ pub fn validate_bucket_name(name: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locations_name_their_profile() -> Result<()> {
+        let l = ProfiledLocation::parse("garage:s3://b-1/p/q")?;
+        assert_eq!(l.profile.as_deref(), Some("garage"));
+        assert_eq!(l.location, Location::S3(S3Url::parse("s3://b-1/p/q")?));
+        assert_eq!(l.to_string(), "garage:s3://b-1/p/q");
+        let l = ProfiledLocation::parse("s3://b-1/x")?;
+        assert_eq!(
+            (l.profile.as_deref(), l.profile_or("default")),
+            (None, "default")
+        );
+        let l = ProfiledLocation::parse("./dir:s3://x")?;
+        assert!(matches!(l.location, Location::Local(_)));
+        assert!(ProfiledLocation::parse("bad name:s3://bucket").is_err());
+        assert!(ProfiledLocation::parse("p:s3://").is_err());
+        Ok(())
+    }
 
     #[test]
     fn keys_are_kept_byte_for_byte() {

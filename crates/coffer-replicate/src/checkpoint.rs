@@ -35,7 +35,10 @@ impl Shipper {
             (Ok(()), Some(g)) => Some(g.cursor.offset),
             _ => None,
         };
-        self.checkpointed_at = self.generation.as_ref().map_or(crate::wal::HEADER_SIZE, |g| g.cursor.offset);
+        self.checkpointed_at = self
+            .generation
+            .as_ref()
+            .map_or(crate::wal::HEADER_SIZE, |g| g.cursor.offset);
         drop(lock);
         pinned?;
         let result = result?;

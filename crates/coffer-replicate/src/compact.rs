@@ -28,9 +28,16 @@ pub struct Compacted {
 /// new segment per run of consecutive TXIDs (a TXID held only by a snapshot breaks a
 /// run). Two LISTs, one GET per merged segment, one PUT per run. Inputs are deleted
 /// later, by retention.
-pub async fn compact(replica: &Replica, lineage: &Lineage, level: u32, spool: &Path) -> Result<Compacted> {
+pub async fn compact(
+    replica: &Replica,
+    lineage: &Lineage,
+    level: u32,
+    spool: &Path,
+) -> Result<Compacted> {
     if level == 0 {
-        return Err(ReplicateError::Invalid("level 0 is not made by compaction".into()));
+        return Err(ReplicateError::Invalid(
+            "level 0 is not made by compaction".into(),
+        ));
     }
     let done = replica.list_level(lineage, level).await?;
     let floor = done.iter().map(|l| l.key.max_txid).max().unwrap_or(0);
@@ -55,7 +62,11 @@ fn runs(inputs: Vec<Listed>) -> Vec<Vec<Listed>> {
     let mut out: Vec<Vec<Listed>> = Vec::new();
     for l in inputs {
         match out.last_mut() {
-            Some(run) if run.last().is_some_and(|p| p.key.max_txid + 1 == l.key.min_txid) => {
+            Some(run)
+                if run
+                    .last()
+                    .is_some_and(|p| p.key.max_txid + 1 == l.key.min_txid) =>
+            {
                 run.push(l);
             }
             _ => out.push(vec![l]),
@@ -81,7 +92,10 @@ async fn merge_run(
         }
     };
     for (i, step) in run.iter().enumerate() {
-        let path = spool.join(format!("{lineage}-compact-{level}-{i}-{:08x}.in", rand::random::<u32>()));
+        let path = spool.join(format!(
+            "{lineage}-compact-{level}-{i}-{:08x}.in",
+            rand::random::<u32>()
+        ));
         files.push(path.clone());
         if let Err(e) = fetch(replica, lineage, step, &path).await {
             cleanup(&files);
@@ -99,9 +113,11 @@ async fn merge_run(
     let inputs = files.clone();
     let out_path = out.clone();
     let lineage_bytes = lineage.0;
-    let merged = tokio::task::spawn_blocking(move || merge_files(&inputs, &keys, &out_path, key, lineage_bytes))
-        .await
-        .map_err(|e| ReplicateError::Plan(format!("compaction failed: {e}")));
+    let merged = tokio::task::spawn_blocking(move || {
+        merge_files(&inputs, &keys, &out_path, key, lineage_bytes)
+    })
+    .await
+    .map_err(|e| ReplicateError::Plan(format!("compaction failed: {e}")));
     cleanup(&files);
     let size = match merged {
         Ok(Ok(size)) => size,
@@ -132,18 +148,30 @@ async fn fetch(replica: &Replica, lineage: &Lineage, step: &Listed, path: &Path)
 
 /// A k-way merge by page number: each page from the newest input holding it, unless
 /// a later input truncated the database below it. Memory: one page per input.
-fn merge_files(inputs: &[PathBuf], keys: &[String], out: &Path, key: SegmentKey, lineage: [u8; 16]) -> Result<u64> {
+fn merge_files(
+    inputs: &[PathBuf],
+    keys: &[String],
+    out: &Path,
+    key: SegmentKey,
+    lineage: [u8; 16],
+) -> Result<u64> {
     let mut readers = Vec::new();
     for (path, name) in inputs.iter().zip(keys) {
         let file = File::open(path).map_err(|e| ReplicateError::io(path, e))?;
-        readers.push(SegmentReader::new(BufReader::with_capacity(256 << 10, file), name)?);
+        readers.push(SegmentReader::new(
+            BufReader::with_capacity(256 << 10, file),
+            name,
+        )?);
     }
     let headers: Vec<SegmentHeader> = readers.iter().map(|r| r.header().clone()).collect();
     let (Some(first), Some(last)) = (headers.first(), headers.last()) else {
         return Ok(0);
     };
     let page_size = first.page_size;
-    if headers.iter().any(|h| h.page_size != page_size || h.lineage != lineage) {
+    if headers
+        .iter()
+        .any(|h| h.page_size != page_size || h.lineage != lineage)
+    {
         return Err(ReplicateError::Corrupt {
             key: keys.join(", "),
             reason: "segments of one run differ in page size or lineage".into(),
@@ -201,7 +229,12 @@ mod tests {
     #[test]
     fn runs_break_at_gaps() {
         let l = |min, max| Listed {
-            key: SegmentKey { level: 0, min_txid: min, max_txid: max, ts_ms: 0 },
+            key: SegmentKey {
+                level: 0,
+                min_txid: min,
+                max_txid: max,
+                ts_ms: 0,
+            },
             size: 0,
         };
         let r = runs(vec![l(2, 2), l(3, 4), l(6, 6), l(7, 7)]);

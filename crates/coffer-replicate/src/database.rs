@@ -32,6 +32,9 @@ pub struct Database {
     pin: Connection,
     lock: Arc<Mutex<Connection>>,
     checkpointer: Connection,
+    /// The database file, opened once and kept open: closing any descriptor of the
+    /// file would drop every POSIX lock this process holds on it, SQLite's included.
+    file: File,
     pinned: std::cell::Cell<bool>,
     page_size: u32,
 }
@@ -71,6 +74,14 @@ fn open(path: &Path) -> Result<Connection> {
         .map_err(|e| ReplicateError::sqlite(path, e))?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(|e| ReplicateError::sqlite(path, e))?;
+    // When the replicator is the last to close the database, SQLite would copy the
+    // log into it and delete it, and the next start could not prove that the log
+    // goes on from the replica's position (it would upload a snapshot).
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )
+    .map_err(|e| ReplicateError::sqlite(path, e))?;
     Ok(conn)
 }
 
@@ -100,6 +111,7 @@ impl Database {
             .query_row("PRAGMA page_size", [], |r| r.get(0))
             .map_err(sql)?;
         let lock = Arc::new(Mutex::new(open(path)?));
+        let file = File::open(path).map_err(|e| ReplicateError::io(path, e))?;
         let checkpointer = open(path)?;
         let mut wal = path.as_os_str().to_os_string();
         wal.push("-wal");
@@ -109,6 +121,7 @@ impl Database {
             pin,
             lock,
             checkpointer,
+            file,
             pinned: std::cell::Cell::new(false),
             page_size,
         })
@@ -198,9 +211,10 @@ impl Database {
         Ok(CheckpointResult { log, copied })
     }
 
-    /// Opens the database file for reading pages.
-    pub fn open_file(&self) -> Result<File> {
-        File::open(&self.path).map_err(|e| ReplicateError::io(&self.path, e))
+    /// The database file, for reading pages. Never close a descriptor of it while
+    /// the connections are open (see the field).
+    pub fn file(&self) -> &File {
+        &self.file
     }
 
     /// Opens the log for reading frames.

@@ -27,7 +27,10 @@ pub struct SegmentKey {
 impl SegmentKey {
     /// The key's name within its level's folder.
     pub fn file_name(&self) -> String {
-        format!("{:016x}-{:016x}-{}.seg", self.min_txid, self.max_txid, self.ts_ms)
+        format!(
+            "{:016x}-{:016x}-{}.seg",
+            self.min_txid, self.max_txid, self.ts_ms
+        )
     }
 
     /// Parses a file name made by [`file_name`](Self::file_name) in level `level`.
@@ -99,11 +102,26 @@ mod tests {
 
     #[test]
     fn keys_round_trip_and_sort_by_txid() {
-        let a = SegmentKey { level: 0, min_txid: 9, max_txid: 10, ts_ms: 5 };
-        let b = SegmentKey { level: 0, min_txid: 0x1_0000, max_txid: 0x1_0000, ts_ms: 1 };
+        let a = SegmentKey {
+            level: 0,
+            min_txid: 9,
+            max_txid: 10,
+            ts_ms: 5,
+        };
+        let b = SegmentKey {
+            level: 0,
+            min_txid: 0x1_0000,
+            max_txid: 0x1_0000,
+            ts_ms: 1,
+        };
         assert_eq!(SegmentKey::parse(0, &a.file_name()), Some(a));
         assert!(a.file_name() < b.file_name());
-        for bad in ["", "x.seg", "0-1-2.seg", "000000000000000a-0000000000000001-1.seg"] {
+        for bad in [
+            "",
+            "x.seg",
+            "0-1-2.seg",
+            "000000000000000a-0000000000000001-1.seg",
+        ] {
             assert_eq!(SegmentKey::parse(0, bad), None, "{bad}");
         }
         let l = Lineage::new(77);

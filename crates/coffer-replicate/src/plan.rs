@@ -49,9 +49,7 @@ impl History {
 
     /// The newest TXID held, and its timestamp.
     pub fn newest(&self) -> Option<(u64, u64)> {
-        self.all()
-            .map(|l| (l.key.max_txid, l.key.ts_ms))
-            .max()
+        self.all().map(|l| (l.key.max_txid, l.key.ts_ms)).max()
     }
 }
 

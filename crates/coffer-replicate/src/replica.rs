@@ -67,7 +67,12 @@ impl Replica {
     }
 
     /// The replica at an exact folder (`<prefix><db-id>/`), as a restore finds it.
-    pub fn at_root(name: impl Into<String>, store: Arc<dyn Store>, bucket: &str, root: &str) -> Replica {
+    pub fn at_root(
+        name: impl Into<String>,
+        store: Arc<dyn Store>,
+        bucket: &str,
+        root: &str,
+    ) -> Replica {
         let mut root = root.trim_start_matches('/').to_string();
         if !root.is_empty() && !root.ends_with('/') {
             root.push('/');
@@ -77,6 +82,50 @@ impl Replica {
             store,
             bucket: bucket.to_string(),
             root,
+        }
+    }
+
+    /// Finds the database a restore means by `prefix`: the prefix itself when it
+    /// holds lineages, else the one database under it. Several databases, or none,
+    /// is an error that names what is there.
+    pub async fn locate(
+        name: &str,
+        store: Arc<dyn Store>,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Replica> {
+        let here = Replica::at_root(name, store.clone(), bucket, prefix);
+        let mut folders = Vec::new();
+        {
+            let mut pages = store.list_stream(ListRequest::folder(bucket, here.root()));
+            while let Some(page) = pages.next().await {
+                folders.extend(page?.common_prefixes);
+            }
+        }
+        let children: Vec<&str> = folders
+            .iter()
+            .filter_map(|f| f.strip_prefix(here.root()))
+            .map(|f| f.trim_end_matches('/'))
+            .collect();
+        if children.iter().any(|c| Lineage::parse(c).is_some()) {
+            return Ok(here);
+        }
+        match children.as_slice() {
+            [] => Err(ReplicateError::Plan(format!(
+                "no replicated database at {name} (s3://{bucket}/{})",
+                here.root()
+            ))),
+            [one] => Ok(Replica::at_root(
+                format!("{name}/{one}"),
+                store,
+                bucket,
+                &format!("{}{one}/", here.root()),
+            )),
+            many => Err(ReplicateError::Invalid(format!(
+                "{name} holds {} databases ({}); name one, as {name}/NAME",
+                many.len(),
+                many.join(", ")
+            ))),
         }
     }
 
@@ -108,10 +157,7 @@ impl Replica {
             .list_stream(ListRequest::folder(&self.bucket, &self.root));
         while let Some(page) = pages.next().await {
             for prefix in page?.common_prefixes {
-                if let Some(l) = prefix
-                    .strip_prefix(&self.root)
-                    .and_then(Lineage::parse)
-                {
+                if let Some(l) = prefix.strip_prefix(&self.root).and_then(Lineage::parse) {
                     out.push(l);
                 }
             }
@@ -146,7 +192,12 @@ impl Replica {
     }
 
     /// Uploads the segment file at `path` as `key`, verified by CRC32C.
-    pub async fn put_segment(&self, lineage: &Lineage, key: &SegmentKey, path: &Path) -> Result<()> {
+    pub async fn put_segment(
+        &self,
+        lineage: &Lineage,
+        key: &SegmentKey,
+        path: &Path,
+    ) -> Result<()> {
         let object = self.key(lineage, key);
         let size = std::fs::metadata(path)
             .map_err(|e| ReplicateError::io(path, e))?
@@ -162,7 +213,9 @@ impl Replica {
                 offset: 0,
                 len: size,
             };
-            self.store.put(&self.bucket, &object, body, &options).await?;
+            self.store
+                .put(&self.bucket, &object, body, &options)
+                .await?;
             return Ok(());
         }
         let upload_id = self

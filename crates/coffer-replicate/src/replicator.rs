@@ -173,7 +173,9 @@ pub async fn newest_position(replica: &Replica) -> Result<Option<Resume>> {
         start: 0,
         end: crate::segment::HEADER_LEN as u64,
     };
-    let mut object = replica.get_segment(lineage, &newest.key, Some(range)).await?;
+    let mut object = replica
+        .get_segment(lineage, &newest.key, Some(range))
+        .await?;
     let mut head = Vec::new();
     use futures::StreamExt;
     while let Some(chunk) = object.body.next().await {
@@ -199,7 +201,12 @@ fn agree(positions: &[Option<Resume>]) -> Option<Resume> {
         .max_by_key(|r| (r.lineage, r.txid))?
         .clone();
     let unanimous = positions.iter().all(|p| p.as_ref() == Some(&newest));
-    let ts_ms = positions.iter().flatten().map(|r| r.ts_ms).max().unwrap_or(0);
+    let ts_ms = positions
+        .iter()
+        .flatten()
+        .map(|r| r.ts_ms)
+        .max()
+        .unwrap_or(0);
     Some(Resume {
         position: if unanimous { newest.position } else { None },
         ts_ms,
@@ -230,7 +237,9 @@ impl Replicator {
     /// start (what was committed since, or a snapshot).
     pub async fn start(config: ReplicatorConfig) -> Result<Replicator> {
         if config.replicas.is_empty() {
-            return Err(ReplicateError::Invalid("a database needs at least one replica".into()));
+            return Err(ReplicateError::Invalid(
+                "a database needs at least one replica".into(),
+            ));
         }
         let mut positions = Vec::new();
         let mut replicas = Vec::new();
@@ -258,7 +267,9 @@ impl Replicator {
         let (shipper, made) =
             tokio::task::spawn_blocking(move || Shipper::start(&db, &spool, resume))
                 .await
-                .map_err(|e| ReplicateError::Database(format!("the replicator's thread failed: {e}")))??;
+                .map_err(|e| {
+                    ReplicateError::Database(format!("the replicator's thread failed: {e}"))
+                })??;
         let status = Status {
             db: config.db.clone(),
             lineage: shipper.lineage().to_string(),
@@ -325,7 +336,9 @@ impl Replicator {
             st.last_checkpoint_ms = Some(now_ms());
         }
         let txid = self.txid();
-        if self.last_snapshot.elapsed() >= self.config.snapshot_every && txid != self.last_snapshot_txid {
+        if self.last_snapshot.elapsed() >= self.config.snapshot_every
+            && txid != self.last_snapshot_txid
+        {
             let made = blocking(&self.shipper, Shipper::snapshot).await?;
             self.enqueue(made);
         }
@@ -418,7 +431,9 @@ impl Replicator {
     /// Compaction and retention, per replica, when due and when something new was
     /// uploaded since the last time (an idle database costs no request).
     async fn maintain(&mut self) {
-        let Some(lineage) = self.lineage() else { return };
+        let Some(lineage) = self.lineage() else {
+            return;
+        };
         let spool = self.config.spool.clone();
         for r in &mut self.replicas {
             if !r.queue.is_empty() {
@@ -426,7 +441,9 @@ impl Replicator {
             }
             let mut changed = false;
             for (i, level) in [1u32, 2].into_iter().enumerate() {
-                if r.status.txid > r.compacted_txid[i] && r.compacted_at[i].elapsed() >= self.config.compact_every[i] {
+                if r.status.txid > r.compacted_txid[i]
+                    && r.compacted_at[i].elapsed() >= self.config.compact_every[i]
+                {
                     match compact::compact(&r.replica, &lineage, level, &spool).await {
                         Ok(c) => {
                             r.status.requests.list += 2;
@@ -445,7 +462,8 @@ impl Replicator {
             }
             let snapshot_new = self.last_snapshot_txid > r.retained_txid;
             if changed || snapshot_new {
-                match retain::enforce(&r.replica, &lineage, &self.config.retention, now_ms()).await {
+                match retain::enforce(&r.replica, &lineage, &self.config.retention, now_ms()).await
+                {
                     Ok(done) => {
                         r.status.requests.list += plan::LEVELS.len() as u64;
                         r.status.requests.delete += (done.deleted as u64).div_ceil(1000);
@@ -489,9 +507,11 @@ impl Replicator {
                 self.config.wal_alert_bytes >> 20
             ))
         } else {
-            replicas
-                .iter()
-                .find_map(|r| r.error.as_ref().map(|e| format!("replica {} failing: {e}", r.name)))
+            replicas.iter().find_map(|r| {
+                r.error
+                    .as_ref()
+                    .map(|e| format!("replica {} failing: {e}", r.name))
+            })
         };
         if let Ok(mut st) = self.status.lock() {
             st.lineage = lineage;
@@ -532,7 +552,9 @@ impl Replicator {
         if let Some(s) = shipper {
             tokio::task::spawn_blocking(move || s.close())
                 .await
-                .map_err(|e| ReplicateError::Database(format!("the replicator's thread failed: {e}")))??;
+                .map_err(|e| {
+                    ReplicateError::Database(format!("the replicator's thread failed: {e}"))
+                })??;
         }
         let left: usize = self.replicas.iter().map(|r| r.queue.len()).sum();
         if left > 0 {

@@ -91,7 +91,13 @@ struct Image {
 
 impl Image {
     /// Applies one segment from `input`, checking that it is the one planned.
-    fn apply(&mut self, input: impl std::io::Read, step: &Listed, lineage: &Lineage, key: &str) -> Result<u32> {
+    fn apply(
+        &mut self,
+        input: impl std::io::Read,
+        step: &Listed,
+        lineage: &Lineage,
+        key: &str,
+    ) -> Result<u32> {
         let mut reader = SegmentReader::new(input, key)?;
         let h = reader.header().clone();
         let corrupt = |reason: String| ReplicateError::Corrupt {
@@ -292,7 +298,11 @@ async fn rebuild(
                 abort(&rest);
                 return Err(e);
             }
-            Err(e) => return Err(ReplicateError::Plan(format!("applying a segment failed: {e}"))),
+            Err(e) => {
+                return Err(ReplicateError::Plan(format!(
+                    "applying a segment failed: {e}"
+                )));
+            }
         };
     }
     Ok(image)
@@ -320,7 +330,12 @@ async fn stream_snapshot(
     let lineage = plan.lineage;
     tokio::task::spawn_blocking(move || {
         image
-            .apply(BufReader::with_capacity(1 << 20, reader), &step, &lineage, &key)
+            .apply(
+                BufReader::with_capacity(1 << 20, reader),
+                &step,
+                &lineage,
+                &key,
+            )
             .map(|_| image)
     })
     .await
@@ -348,7 +363,9 @@ async fn download(
             .await
             .map_err(|e| ReplicateError::io(path, e))?;
     }
-    file.flush().await.map_err(|e| ReplicateError::io(path, e))?;
+    file.flush()
+        .await
+        .map_err(|e| ReplicateError::io(path, e))?;
     Ok(())
 }
 

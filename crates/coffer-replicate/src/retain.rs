@@ -65,8 +65,15 @@ pub struct Retained {
 pub fn expired(history: &History, policy: &Retention, now_ms: u64) -> Vec<SegmentKey> {
     let ms = |d: Duration| d.as_millis() as u64;
     let cutoff = now_ms.saturating_sub(ms(policy.retain));
-    let snapshots = history.levels.get(&SNAPSHOT_LEVEL).cloned().unwrap_or_default();
-    let Some(newest) = snapshots.iter().max_by_key(|s| (s.key.max_txid, s.key.ts_ms)) else {
+    let snapshots = history
+        .levels
+        .get(&SNAPSHOT_LEVEL)
+        .cloned()
+        .unwrap_or_default();
+    let Some(newest) = snapshots
+        .iter()
+        .max_by_key(|s| (s.key.max_txid, s.key.ts_ms))
+    else {
         return Vec::new();
     };
     let floor = snapshots
@@ -91,7 +98,11 @@ pub fn expired(history: &History, policy: &Retention, now_ms: u64) -> Vec<Segmen
             } else if k.max_txid < floor && k.ts_ms < cutoff {
                 true
             } else if *level < 2 {
-                let keep = if *level == 0 { policy.level0 } else { policy.level1 };
+                let keep = if *level == 0 {
+                    policy.level0
+                } else {
+                    policy.level1
+                };
                 k.max_txid <= covered(level + 1) && k.ts_ms < now_ms.saturating_sub(ms(keep))
             } else {
                 false
@@ -105,7 +116,12 @@ pub fn expired(history: &History, policy: &Retention, now_ms: u64) -> Vec<Segmen
 }
 
 /// Applies `policy` to one lineage: four LISTs, then deletes in batches of 1,000.
-pub async fn enforce(replica: &Replica, lineage: &Lineage, policy: &Retention, now_ms: u64) -> Result<Retained> {
+pub async fn enforce(
+    replica: &Replica,
+    lineage: &Lineage,
+    policy: &Retention,
+    now_ms: u64,
+) -> Result<Retained> {
     let history = History::read(replica, *lineage).await?;
     let total = history.all().count();
     let expired = expired(&history, policy, now_ms);
@@ -129,14 +145,30 @@ mod tests {
     #[test]
     fn keeps_what_a_restore_needs() {
         let l = |level, min, max, ts| Listed {
-            key: SegmentKey { level, min_txid: min, max_txid: max, ts_ms: ts },
+            key: SegmentKey {
+                level,
+                min_txid: min,
+                max_txid: max,
+                ts_ms: ts,
+            },
             size: 0,
         };
         let mut levels = BTreeMap::new();
         levels.insert(9, vec![l(9, 1, 1, 0), l(9, 5, 5, 500)]);
-        levels.insert(0, vec![l(0, 2, 2, 10), l(0, 3, 3, 20), l(0, 6, 6, 600), l(0, 7, 7, 990)]);
+        levels.insert(
+            0,
+            vec![
+                l(0, 2, 2, 10),
+                l(0, 3, 3, 20),
+                l(0, 6, 6, 600),
+                l(0, 7, 7, 990),
+            ],
+        );
         levels.insert(1, vec![l(1, 2, 3, 20), l(1, 6, 6, 600)]);
-        let history = History { lineage: Some(Lineage([0; 16])), levels };
+        let history = History {
+            lineage: Some(Lineage([0; 16])),
+            levels,
+        };
         let policy = Retention {
             retain: Duration::from_millis(600),
             level0: Duration::from_millis(100),

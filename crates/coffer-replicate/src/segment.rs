@@ -97,7 +97,13 @@ impl SegmentHeader {
         let _ = (|| -> std::io::Result<()> {
             w.write_all(MAGIC)?;
             w.write_all(&VERSION.to_be_bytes())?;
-            for v in [flags, self.page_size, self.level, self.db_pages, self.page_count] {
+            for v in [
+                flags,
+                self.page_size,
+                self.level,
+                self.db_pages,
+                self.page_count,
+            ] {
                 w.write_all(&v.to_be_bytes())?;
             }
             for v in [self.min_txid, self.max_txid, self.ts_ms] {
@@ -258,8 +264,10 @@ impl<W: Write> SegmentWriter<W> {
             self.out.write_all(&offset.to_be_bytes())?;
         }
         self.out.write_all(&index_offset.to_be_bytes())?;
-        self.out.write_all(&db_checksum.unwrap_or(0).to_be_bytes())?;
-        self.out.write_all(&u32::from(db_checksum.is_some()).to_be_bytes())?;
+        self.out
+            .write_all(&db_checksum.unwrap_or(0).to_be_bytes())?;
+        self.out
+            .write_all(&u32::from(db_checksum.is_some()).to_be_bytes())?;
         let crc = self.out.crc;
         self.out.inner.write_all(&crc.to_be_bytes())?;
         self.out.inner.write_all(TRAILER_MAGIC)?;
@@ -280,7 +288,10 @@ pub fn create_file(path: &std::path::Path, header: SegmentHeader) -> std::io::Re
 }
 
 /// Ends a segment file and syncs it; returns the header and the size.
-pub fn finish_file(writer: FileWriter, db_checksum: Option<u64>) -> std::io::Result<(SegmentHeader, u64)> {
+pub fn finish_file(
+    writer: FileWriter,
+    db_checksum: Option<u64>,
+) -> std::io::Result<(SegmentHeader, u64)> {
     let (out, header, size) = writer.finish(db_checksum)?;
     let file = out.into_inner().map_err(|e| e.into_error())?;
     file.sync_all()?;
@@ -513,11 +524,13 @@ mod tests {
             bad[i] ^= 0x40;
             assert!(decode(&bad).is_err(), "flipped byte {i}");
         }
-        assert!(SegmentWriter::new(Vec::new(), header())
-            .and_then(|mut w| {
-                w.add(2, &[0; 1024])?;
-                w.add(1, &[0; 1024])
-            })
-            .is_err());
+        assert!(
+            SegmentWriter::new(Vec::new(), header())
+                .and_then(|mut w| {
+                    w.add(2, &[0; 1024])?;
+                    w.add(1, &[0; 1024])
+                })
+                .is_err()
+        );
     }
 }

@@ -264,7 +264,11 @@ impl Shipper {
     /// Whether the next sync makes a snapshot, and why.
     pub fn snapshot_due(&self) -> Option<&str> {
         if self.needs_snapshot {
-            Some(self.snapshot_reason.as_deref().unwrap_or("a snapshot is due"))
+            Some(
+                self.snapshot_reason
+                    .as_deref()
+                    .unwrap_or("a snapshot is due"),
+            )
         } else {
             None
         }
@@ -281,7 +285,11 @@ impl Shipper {
     }
 
     pub(crate) fn segment_path(&self, key: &SegmentKey) -> PathBuf {
-        self.spool
-            .join(format!("{}-{}", self.lineage, key.file_name().replace(".seg", &format!("-{}.seg", key.level))))
+        self.spool.join(format!(
+            "{}-{}",
+            self.lineage,
+            key.file_name()
+                .replace(".seg", &format!("-{}.seg", key.level))
+        ))
     }
 }

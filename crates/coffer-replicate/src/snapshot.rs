@@ -125,7 +125,7 @@ impl Shipper {
                 g.header.page_size
             )));
         }
-        let file = self.db.open_file()?;
+        let file = self.db.file();
         let log = match &self.generation {
             Some(_) => Some(self.db.open_wal()?),
             None => None,

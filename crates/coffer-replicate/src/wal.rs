@@ -41,7 +41,8 @@ impl WalHeader {
     /// Parses and checks a header; `None` when the bytes are not a valid header (an
     /// empty or never-written log).
     pub fn parse(bytes: &[u8; 32]) -> Option<WalHeader> {
-        let word = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let word =
+            |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let big_endian = match word(0) {
             MAGIC_BE => true,
             MAGIC_LE => false,
@@ -141,7 +142,10 @@ pub fn read_header(path: &Path) -> Result<Option<WalHeader>> {
 /// written) and anything after the first frame that does not check are left out.
 pub fn scan(path: &Path, header: &WalHeader, from: Cursor) -> Result<Scan> {
     let file = File::open(path).map_err(|e| ReplicateError::io(path, e))?;
-    let len = file.metadata().map_err(|e| ReplicateError::io(path, e))?.len();
+    let len = file
+        .metadata()
+        .map_err(|e| ReplicateError::io(path, e))?
+        .len();
     let mut reader = BufReader::with_capacity(1 << 20, file);
     reader
         .seek(SeekFrom::Start(from.offset))
@@ -156,7 +160,8 @@ pub fn scan(path: &Path, header: &WalHeader, from: Cursor) -> Result<Scan> {
         if reader.read_exact(&mut frame).is_err() {
             break;
         }
-        let word = |i: usize| u32::from_be_bytes([frame[i], frame[i + 1], frame[i + 2], frame[i + 3]]);
+        let word =
+            |i: usize| u32::from_be_bytes([frame[i], frame[i + 1], frame[i + 2], frame[i + 3]]);
         if (word(8), word(12)) != header.salts {
             break;
         }
@@ -219,12 +224,17 @@ pub fn checksum_before(path: &Path, header: &WalHeader, end: u64) -> Result<Opti
     if end == HEADER_SIZE {
         return Ok(Some(header.checksum));
     }
-    if end < HEADER_SIZE + header.frame_size() || !(end - HEADER_SIZE).is_multiple_of(header.frame_size()) {
+    if end < HEADER_SIZE + header.frame_size()
+        || !(end - HEADER_SIZE).is_multiple_of(header.frame_size())
+    {
         return Ok(None);
     }
     let file = File::open(path).map_err(|e| ReplicateError::io(path, e))?;
     let mut head = [0u8; FRAME_HEADER_SIZE as usize];
-    if file.read_exact_at(&mut head, end - header.frame_size()).is_err() {
+    if file
+        .read_exact_at(&mut head, end - header.frame_size())
+        .is_err()
+    {
         return Ok(None);
     }
     if (word_at(&head, 8), word_at(&head, 12)) != header.salts {
@@ -246,22 +256,31 @@ mod tests {
     }
 
     #[test]
-    fn a_real_log_scans_to_its_last_commit() -> std::result::Result<(), Box<dyn std::error::Error>> {
+    fn a_real_log_scans_to_its_last_commit() -> std::result::Result<(), Box<dyn std::error::Error>>
+    {
         let dir = tempfile::tempdir()?;
         let db = dir.path().join("t.db");
         let conn = rusqlite::Connection::open(&db)?;
         conn.pragma_update(None, "journal_mode", "wal")?;
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        conn.execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);")?;
+        conn.execute_batch(
+            "CREATE TABLE t(x); INSERT INTO t VALUES (1); INSERT INTO t VALUES (2);",
+        )?;
         let wal = dir.path().join("t.db-wal");
         let header = read_header(&wal)?.ok_or("no header")?;
         assert_eq!(header.page_size, 4096);
-        let start = Cursor { offset: HEADER_SIZE, checksum: header.checksum };
+        let start = Cursor {
+            offset: HEADER_SIZE,
+            checksum: header.checksum,
+        };
         let scan = scan(&wal, &header, start)?;
         assert_eq!(scan.commits, 3);
         let end = scan.end.ok_or("no commit")?;
         assert_eq!(end.offset, std::fs::metadata(&wal)?.len());
-        assert_eq!(checksum_before(&wal, &header, end.offset)?, Some(end.checksum));
+        assert_eq!(
+            checksum_before(&wal, &header, end.offset)?,
+            Some(end.checksum)
+        );
         // Resuming at the end finds nothing new.
         assert!(super::scan(&wal, &header, end)?.end.is_none());
         conn.execute("INSERT INTO t VALUES (3)", [])?;

@@ -11,7 +11,10 @@ use std::time::Duration;
 use coffer_core::store::{Fault, FaultStore, ListRequest, LocalStore, Store, StoreExt};
 use coffer_replicate::key::SNAPSHOT_LEVEL;
 use coffer_replicate::plan::History;
-use coffer_replicate::{Replica, Replicator, Retention, compact, retain, ReplicatorConfig, RestoreOptions, Target, restore};
+use coffer_replicate::{
+    Replica, Replicator, ReplicatorConfig, RestoreOptions, Retention, Target, compact, restore,
+    retain,
+};
 use rusqlite::Connection;
 use tokio_util::sync::CancellationToken;
 
@@ -24,7 +27,8 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store: Arc<dyn Store> = Arc::new(LocalStore::open(dir.path().join("store")).expect("store"));
+    let store: Arc<dyn Store> =
+        Arc::new(LocalStore::open(dir.path().join("store")).expect("store"));
     Fixture { dir, store }
 }
 
@@ -35,7 +39,14 @@ impl Fixture {
 
     async fn replica(&self, db_id: &str) -> Replica {
         let _ = self.store.create_bucket("rep").await;
-        Replica::new("local:s3://rep/dbs", self.store.clone(), "rep", "dbs", db_id).expect("replica")
+        Replica::new(
+            "local:s3://rep/dbs",
+            self.store.clone(),
+            "rep",
+            "dbs",
+            db_id,
+        )
+        .expect("replica")
     }
 
     fn config(&self, db: &Path, replicas: Vec<Replica>) -> ReplicatorConfig {
@@ -80,7 +91,9 @@ fn verify(path: &Path) -> Result<i64, Box<dyn std::error::Error>> {
     let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     assert_eq!(ok, "ok", "{}", path.display());
     let (count, max): (i64, Option<i64>) =
-        conn.query_row("SELECT count(*), max(id) FROM t", [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        conn.query_row("SELECT count(*), max(id) FROM t", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let v: i64 = conn.query_row("SELECT v FROM c WHERE k = 1", [], |r| r.get(0))?;
     assert_eq!(count, v, "count(t) == c.v in {}", path.display());
     assert_eq!(max.unwrap_or(0), v, "max(id) == c.v in {}", path.display());
@@ -89,7 +102,8 @@ fn verify(path: &Path) -> Result<i64, Box<dyn std::error::Error>> {
 
 fn dump(path: &Path) -> Result<Vec<(i64, i64)>, Box<dyn std::error::Error>> {
     let conn = Connection::open(path)?;
-    let mut stmt = conn.prepare("SELECT id, v FROM t UNION ALL SELECT -id, length(b) FROM churn ORDER BY 1")?;
+    let mut stmt =
+        conn.prepare("SELECT id, v FROM t UNION ALL SELECT -id, length(b) FROM churn ORDER BY 1")?;
     let rows = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -108,7 +122,11 @@ fn options(to: &Path, target: Target) -> RestoreOptions {
 async fn count_level(replica: &Replica, level: u32) -> usize {
     let mut n = 0;
     for lineage in replica.lineages().await.expect("lineages") {
-        n += replica.list_level(&lineage, level).await.expect("list").len();
+        n += replica
+            .list_level(&lineage, level)
+            .await
+            .expect("list")
+            .len();
     }
     n
 }
@@ -132,14 +150,24 @@ async fn round_trip(page_size: u32) -> TestResult {
     }
     rep.step().await?;
     let to = f.path("restored.db");
-    let report = restore(&replica, &options(&to, Target::Latest), &CancellationToken::new()).await?;
+    let report = restore(
+        &replica,
+        &options(&to, Target::Latest),
+        &CancellationToken::new(),
+    )
+    .await?;
     assert!(report.checksum_verified);
     assert_eq!(verify(&to)?, 300);
     assert_eq!(dump(&to)?, dump(&db)?);
     // Every point marked restores to exactly that point.
     for (v, txid) in marks {
         let to = f.path(&format!("at-{txid}.db"));
-        restore(&replica, &options(&to, Target::Txid(txid)), &CancellationToken::new()).await?;
+        restore(
+            &replica,
+            &options(&to, Target::Txid(txid)),
+            &CancellationToken::new(),
+        )
+        .await?;
         assert_eq!(verify(&to)?, v, "txid {txid}");
     }
     rep.stop().await?;
@@ -176,7 +204,11 @@ async fn restart_resumes_without_a_snapshot_and_a_lost_position_gets_one() -> Te
     let mut rep = Replicator::start(f.config(&db, vec![replica.clone()])).await?;
     rep.step().await?;
     rep.stop().await?;
-    assert_eq!(count_level(&replica, SNAPSHOT_LEVEL).await, 1, "resumed without a snapshot");
+    assert_eq!(
+        count_level(&replica, SNAPSHOT_LEVEL).await,
+        1,
+        "resumed without a snapshot"
+    );
     // With no replicator, the application checkpoints and restarts the log.
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     for v in 81..=100 {
@@ -186,15 +218,29 @@ async fn restart_resumes_without_a_snapshot_and_a_lost_position_gets_one() -> Te
     let status = rep.status();
     rep.step().await?;
     rep.stop().await?;
-    assert_eq!(count_level(&replica, SNAPSHOT_LEVEL).await, 2, "a lost position makes a snapshot");
+    assert_eq!(
+        count_level(&replica, SNAPSHOT_LEVEL).await,
+        2,
+        "a lost position makes a snapshot"
+    );
     let txid = status.lock().map_err(|_| "poisoned")?.txid;
     let to = f.path("r.db");
-    restore(&replica, &options(&to, Target::Latest), &CancellationToken::new()).await?;
+    restore(
+        &replica,
+        &options(&to, Target::Latest),
+        &CancellationToken::new(),
+    )
+    .await?;
     assert_eq!(verify(&to)?, 100);
     assert_eq!(dump(&to)?, dump(&db)?);
     // The history before the snapshot is still there.
     let to = f.path("r80.db");
-    restore(&replica, &options(&to, Target::Txid(txid - 1)), &CancellationToken::new()).await?;
+    restore(
+        &replica,
+        &options(&to, Target::Txid(txid - 1)),
+        &CancellationToken::new(),
+    )
+    .await?;
     assert_eq!(verify(&to)?, 80);
     Ok(())
 }
@@ -216,13 +262,28 @@ async fn the_app_checkpointing_on_its_own_loses_nothing() -> TestResult {
         }
     }
     rep.step().await?;
-    assert_eq!(count_level(&replica, SNAPSHOT_LEVEL).await, 1, "never lost its position");
-    assert!(rep.status().lock().map_err(|_| "poisoned")?.last_checkpoint_ms.is_some());
+    assert_eq!(
+        count_level(&replica, SNAPSHOT_LEVEL).await,
+        1,
+        "never lost its position"
+    );
+    assert!(
+        rep.status()
+            .lock()
+            .map_err(|_| "poisoned")?
+            .last_checkpoint_ms
+            .is_some()
+    );
     // The log was restarted (new salts) several times while it was followed.
     let wal = coffer_replicate::wal::read_header(&f.path("app.db-wal"))?.ok_or("no log")?;
     assert!(wal.checkpoint_seq >= 2, "{wal:?}");
     let to = f.path("r.db");
-    restore(&replica, &options(&to, Target::Latest), &CancellationToken::new()).await?;
+    restore(
+        &replica,
+        &options(&to, Target::Latest),
+        &CancellationToken::new(),
+    )
+    .await?;
     assert_eq!(verify(&to)?, 400);
     assert_eq!(dump(&to)?, dump(&db)?);
     rep.stop().await?;
@@ -254,7 +315,12 @@ async fn compaction_and_retention_keep_every_restorable_point() -> TestResult {
     assert_eq!((l2.written, l2.merged), (1, 2));
     // A restore to a point inside a merged range still finds it, from level 0.
     let to = f.path("r30.db");
-    restore(&replica, &options(&to, Target::Txid(31)), &CancellationToken::new()).await?;
+    restore(
+        &replica,
+        &options(&to, Target::Txid(31)),
+        &CancellationToken::new(),
+    )
+    .await?;
     assert_eq!(verify(&to)?, 30);
     let policy = Retention {
         retain: Duration::from_secs(3600),
@@ -262,13 +328,28 @@ async fn compaction_and_retention_keep_every_restorable_point() -> TestResult {
         level1: Duration::ZERO,
     };
     tokio::time::sleep(Duration::from_millis(5)).await;
-    let done = retain::enforce(&replica, &lineage, &policy, coffer_replicate::clock::now_ms()).await?;
+    let done = retain::enforce(
+        &replica,
+        &lineage,
+        &policy,
+        coffer_replicate::clock::now_ms(),
+    )
+    .await?;
     assert_eq!(done.deleted, 72, "{done:?}");
     let history = History::read(&replica, lineage).await?;
     let at = |level| history.levels.get(&level).map_or(0, Vec::len);
-    assert_eq!((at(0), at(1), at(2), at(SNAPSHOT_LEVEL)), (0, 0, 1, 1), "{history:?}");
+    assert_eq!(
+        (at(0), at(1), at(2), at(SNAPSHOT_LEVEL)),
+        (0, 0, 1, 1),
+        "{history:?}"
+    );
     let to = f.path("r.db");
-    let report = restore(&replica, &options(&to, Target::Latest), &CancellationToken::new()).await?;
+    let report = restore(
+        &replica,
+        &options(&to, Target::Latest),
+        &CancellationToken::new(),
+    )
+    .await?;
     assert_eq!(verify(&to)?, 70);
     assert_eq!(report.objects, 2, "{report:?}");
     rep.stop().await?;
@@ -289,24 +370,36 @@ async fn a_restore_never_replaces_a_file_or_uses_a_damaged_segment() -> TestResu
     rep.stop().await?;
     let existing = f.path("existing.db");
     std::fs::write(&existing, b"precious")?;
-    let err = restore(&replica, &options(&existing, Target::Latest), &CancellationToken::new())
-        .await
-        .err()
-        .ok_or("restored over a file")?;
+    let err = restore(
+        &replica,
+        &options(&existing, Target::Latest),
+        &CancellationToken::new(),
+    )
+    .await
+    .err()
+    .ok_or("restored over a file")?;
     assert!(err.to_string().contains("--force"), "{err}");
     assert_eq!(std::fs::read(&existing)?, b"precious");
     // Damage the newest segment: the restore fails, names it, and leaves nothing.
     let keys = keys(&f.store, "rep", "dbs/damaged/").await?;
-    let newest = keys.iter().filter(|k| k.contains("/0/")).max().ok_or("no level 0")?;
+    let newest = keys
+        .iter()
+        .filter(|k| k.contains("/0/"))
+        .max()
+        .ok_or("no level 0")?;
     let mut bytes = f.store.get_bytes("rep", newest).await?;
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0x55;
     f.store.put_bytes("rep", newest, bytes).await?;
     let to = f.path("never.db");
-    let err = restore(&replica, &options(&to, Target::Latest), &CancellationToken::new())
-        .await
-        .err()
-        .ok_or("restored from a damaged segment")?;
+    let err = restore(
+        &replica,
+        &options(&to, Target::Latest),
+        &CancellationToken::new(),
+    )
+    .await
+    .err()
+    .ok_or("restored from a damaged segment")?;
     assert!(err.to_string().contains(newest.as_str()), "{err}");
     assert!(!to.exists());
     let leftovers: Vec<_> = std::fs::read_dir(f.dir.path())?
@@ -337,17 +430,31 @@ async fn a_failing_replica_catches_up_and_the_other_goes_on() -> TestResult {
     }
     rep.stop().await?;
     let st = status.lock().map_err(|_| "poisoned")?.clone();
-    assert!(st.replicas.iter().all(|r| r.pending == 0 && r.txid == st.txid), "{st:?}");
+    assert!(
+        st.replicas
+            .iter()
+            .all(|r| r.pending == 0 && r.txid == st.txid),
+        "{st:?}"
+    );
     for (replica, name) in [(&good, "a.db"), (&bad, "b.db")] {
         let to = f.path(name);
-        restore(replica, &options(&to, Target::Latest), &CancellationToken::new()).await?;
+        restore(
+            replica,
+            &options(&to, Target::Latest),
+            &CancellationToken::new(),
+        )
+        .await?;
         assert_eq!(verify(&to)?, 20);
     }
     Ok(())
 }
 
 /// Every key under `prefix`.
-async fn keys(store: &Arc<dyn Store>, bucket: &str, prefix: &str) -> coffer_core::Result<Vec<String>> {
+async fn keys(
+    store: &Arc<dyn Store>,
+    bucket: &str,
+    prefix: &str,
+) -> coffer_core::Result<Vec<String>> {
     use futures::StreamExt;
     let mut out = Vec::new();
     let mut pages = store.list_stream(ListRequest::recursive(bucket, prefix));
