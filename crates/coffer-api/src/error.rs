@@ -44,6 +44,18 @@ pub enum ApiError {
     /// An error of a backup operation (boxed, as `Core`).
     #[error(transparent)]
     Backup(Box<coffer_backup::Error>),
+    /// An error of replication or a restore (boxed, as `Core`).
+    #[error(transparent)]
+    Replicate(Box<coffer_replicate::ReplicateError>),
+}
+
+impl From<coffer_replicate::ReplicateError> for ApiError {
+    fn from(e: coffer_replicate::ReplicateError) -> Self {
+        match e {
+            coffer_replicate::ReplicateError::Store(core) => ApiError::Core(core),
+            other => ApiError::Replicate(Box::new(other)),
+        }
+    }
 }
 
 impl From<coffer_backup::Error> for ApiError {
@@ -86,6 +98,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::Core(e) => (core_status(e), e.code()),
             ApiError::Backup(e) => (backup_status(e), e.code()),
+            ApiError::Replicate(e) => (replicate_status(e), e.code()),
         }
     }
 }
@@ -142,3 +155,16 @@ impl IntoResponse for ApiError {
 
 /// The result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+fn replicate_status(e: &coffer_replicate::ReplicateError) -> StatusCode {
+    use coffer_replicate::ReplicateError as E;
+    match e {
+        E::Plan(_) => StatusCode::NOT_FOUND,
+        E::Exists(_) => StatusCode::CONFLICT,
+        E::Invalid(_) | E::Database(_) => StatusCode::BAD_REQUEST,
+        E::Corrupt { .. } | E::Verify(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        E::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
+        E::Store(core) => core_status(core),
+        E::Io { .. } | E::Sqlite { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}

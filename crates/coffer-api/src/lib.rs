@@ -45,7 +45,8 @@ pub use state::ApiState;
 
 use routes::{
     backups, buckets, edit, index as index_routes, jobs as job_routes, objects, preferences,
-    profiles, rules, settings as api_switches, shares, store as raw_store, transfers, versions,
+    profiles, replication, rules, settings as api_switches, shares, store as raw_store, transfers,
+    versions,
 };
 
 /// The largest JSON request body accepted (uploads stream and are not limited).
@@ -167,6 +168,21 @@ pub fn router(state: ApiState, ui_origin: Option<&str>) -> Router {
             axum::routing::delete(rules::remove),
         )
         .route("/api/v1/profiles/{profile}/rules", get(rules::list_profile))
+        .route("/api/v1/replication", get(replication::list))
+        .route(
+            "/api/v1/replication/preview",
+            post(replication::cost_preview),
+        )
+        .route("/api/v1/replication/{id}", get(replication::get))
+        .route("/api/v1/replication/{id}/drill", post(replication::drill))
+        .route(
+            "/api/v1/replication/{id}/timeline",
+            get(replication::timeline),
+        )
+        .route(
+            "/api/v1/replication/{id}/restore",
+            post(replication::restore),
+        )
         .route("/api/v1/index", get(index_routes::list))
         .route(
             "/api/v1/settings/index",

@@ -5,8 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    backups, buckets, edit, index, jobs, objects, preferences, profiles, rules, settings, shares,
-    store, transfers, versions,
+    backups, buckets, edit, index, jobs, objects, preferences, profiles, replication, rules,
+    settings, shares, store, transfers, versions,
 };
 
 /// Adds the bearer-token scheme the handlers name.
@@ -25,7 +25,7 @@ impl Modify for TokenScheme {
 /// The API's description.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Coffer API", description = "Coffer's core over HTTP: profiles, buckets, objects, share links, upload rules, the bucket index, transfers, jobs, backups."),
+    info(title = "Coffer API", description = "Coffer's core over HTTP: profiles, buckets, objects, share links, upload rules, the bucket index, transfers, jobs, backups, replication."),
     paths(
         crate::health::health,
         profiles::list, profiles::get, profiles::add, profiles::remove, profiles::test,
@@ -52,6 +52,8 @@ impl Modify for TokenScheme {
         index::list, index::get_settings, index::put_settings, index::get, index::build,
         index::forget, index::folder, index::refresh_folder, index::size, index::search,
         index::changes,
+        replication::list, replication::get, replication::drill, replication::timeline,
+        replication::restore, replication::cost_preview,
         backups::repos, backups::add_repo, backups::snapshots, backups::ls, backups::timeline,
         backups::restore, backups::forget, backups::prune, backups::check,
     ),
@@ -69,7 +71,7 @@ impl Modify for TokenScheme {
         store::NewUpload, store::PartCopy, store::Complete, store::DeleteKeys, store::CopyObject,
         store::RawPresign, store::RawPresignAnswer,
         rules::RuleList, rules::ProfileRules, rules::NewRule, rules::PreviewRequest, rules::Preview,
-        rules::Headers, rules::Previews, index::IndexList, index::BuildRequest, index::Changes, shares::Share, shares::ShareList, shares::ShareUrl,
+        rules::Headers, rules::Previews, index::IndexList, index::BuildRequest, replication::ReplicationJob, replication::Point, replication::Timeline, replication::RestoreRequest, replication::PreviewRequest, index::Changes, shares::Share, shares::ShareList, shares::ShareUrl,
         backups::RepoQuery, backups::AddRepo, backups::LsQuery, backups::TimelineQuery,
         backups::RestoreBody, backups::ForgetBody, backups::ForgetAnswer, backups::PruneBody,
         backups::CheckBody,

@@ -56,6 +56,8 @@ struct Inner {
     backups: coffer_backup::RepoCache,
     /// The local index of buckets (`DATA_DIR/index`).
     index: coffer_index::Index,
+    /// The replication kind registered with the engine (set by `new`).
+    replicate: OnceLock<coffer_replicate::kind::ReplicateKind>,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -89,20 +91,26 @@ impl ApiState {
                 )) as Arc<dyn coffer_core::store::Store>
             },
         ));
+        let replicate = coffer_replicate::kind::ReplicateKind::new(
+            stores.session().data_dir().root().to_path_buf(),
+        );
         let engine = EngineBuilder::new(Arc::new(stores.clone()))
             .builtin_kinds()
             .kind(Arc::new(coffer_backup::kind::BackupKind::new(
                 stores.session().clone(),
             )))
+            .kind(Arc::new(replicate.clone()))
             .open(stores.session().db().clone())
             .map_err(crate::jobs::api_error)?;
-        Ok(Self::with_engine(
-            stores,
-            engine,
-            index,
-            token,
-            allowed_dirs,
-        ))
+        let state = Self::with_engine(stores, engine, index, token, allowed_dirs);
+        // The kind the engine runs is the one whose live states the routes show.
+        let _ = state.inner.replicate.set(replicate);
+        Ok(state)
+    }
+
+    /// The replication kind (live states, drills), when the engine runs it.
+    pub fn replicate(&self) -> Option<&coffer_replicate::kind::ReplicateKind> {
+        self.inner.replicate.get()
     }
 
     /// The local index of buckets.
@@ -130,6 +138,7 @@ impl ApiState {
                 host: OnceLock::new(),
                 backups: coffer_backup::RepoCache::default(),
                 index,
+                replicate: OnceLock::new(),
             }),
         }
     }
@@ -192,6 +201,16 @@ impl ApiState {
     /// The host, when the state runs under one.
     pub(crate) fn host(&self) -> Option<Arc<ApiHost>> {
         self.inner.host.get().and_then(Weak::upgrade)
+    }
+
+    /// The profiles' stores as jobs see them.
+    pub fn stores(&self) -> SessionStores {
+        self.inner.stores.clone()
+    }
+
+    /// Cancelled when one-off work must stop ([`stop_transfers`](Self::stop_transfers)).
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.inner.cancel.clone()
     }
 
     /// Stops every one-off transfer at its next part boundary (their resume state is

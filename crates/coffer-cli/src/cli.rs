@@ -590,11 +590,66 @@ pub struct FindArgs {
 /// `coffer replicate …`
 #[derive(Debug, Subcommand)]
 pub enum ReplicateCommand {
+    /// Save a replication job: the agent (the desktop app, `coffer serve` or `coffer
+    /// agent`) keeps the database replicated while it runs. Shows the cost preview
+    /// first.
+    Add(ReplicateAddArgs),
     /// Replicate a SQLite database in the foreground until Ctrl-C or SIGTERM (then a
     /// last sync), like `litestream replicate`. Needs no agent.
     Run(ReplicateRunArgs),
+    /// The replication jobs: state, TXID, lag, last sync.
+    List(JsonFlag),
+    /// One job (or every one) in detail: each replica's lag, last sync and snapshot,
+    /// requests, the latest drills.
+    Status(ReplicateNameArgs),
+    /// Remove a replication job (the replicas stay).
+    Remove(ReplicateNameArgs),
+    /// Restore every replica of a job to a temporary file now, check it, and report.
+    Drill(ReplicateNameArgs),
     /// Rebuild a database from its replica: the newest state, or at a time or TXID.
     Restore(ReplicateRestoreArgs),
+}
+
+/// `coffer replicate add`
+#[derive(Debug, Args)]
+pub struct ReplicateAddArgs {
+    /// The database file.
+    pub db: std::path::PathBuf,
+    /// Where it goes: [PROFILE:]s3://BUCKET/PREFIX, one or more.
+    #[arg(required = true)]
+    pub replicas: Vec<String>,
+    /// The database's name in the replica; the file's name by default.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// How often to ship what was committed.
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pub interval: std::time::Duration,
+    /// How often to upload a full snapshot.
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+    pub snapshot_every: std::time::Duration,
+    /// How long history is kept.
+    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+    pub retain: std::time::Duration,
+    /// How often the agent runs a restore drill (0s: never).
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+    pub drill_every: std::time::Duration,
+    /// Show the cost preview only; save nothing.
+    #[arg(long)]
+    pub preview: bool,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A replication job: its id (or the start of it), its name, the database's name
+/// in the replica, or the database's path.
+#[derive(Debug, Args)]
+pub struct ReplicateNameArgs {
+    /// The job (every job when left out, for `status`).
+    pub name: Option<String>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `coffer replicate run`

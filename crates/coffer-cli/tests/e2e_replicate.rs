@@ -467,3 +467,132 @@ fn restore_errors_are_clear_and_touch_nothing() {
     assert!(missing.stderr.contains("missing.db"), "{}", missing.stderr);
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+/// The agent runs a saved job: `replicate add` shows the cost preview and saves it,
+/// the agent replicates while the application writes, `status` shows it, a drill
+/// passes, a restart of the agent goes on where it stood, `remove` stops it.
+#[test]
+fn the_agent_keeps_a_saved_job_replicated() {
+    if !keyring_ready() {
+        return;
+    }
+    let server = coffer_testkit::garage();
+    let c = Coffer::new();
+    let profile = c.add_profile(server);
+    let bucket = server.fresh_bucket("e2e-repl-agent");
+    let db = c.path("agent app.db");
+    let db_s = db.to_str().expect("utf8").to_string();
+    let conn = open_app(&db, 0).expect("create");
+    let start_agent = || {
+        let child = c
+            .command(&["agent"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn the agent");
+        let socket = c.home.path().join("agent.sock");
+        support::wait_until(Duration::from_secs(30), "the agent socket", || {
+            std::os::unix::net::UnixStream::connect(&socket).is_ok()
+        });
+        child
+    };
+    let mut agent = start_agent();
+    let added = c
+        .run_as(
+            &profile,
+            &[
+                "replicate",
+                "add",
+                &db_s,
+                &format!("s3://{bucket}/dbs"),
+                "--interval",
+                "200ms",
+                "--json",
+            ],
+        )
+        .ok()
+        .json();
+    assert!(
+        added["preview"]["providers"]
+            .as_array()
+            .is_some_and(|p| p.len() == 3),
+        "{added}"
+    );
+    assert_eq!(added["job"]["kind"], "replicate");
+    let id = added["job"]["id"].as_str().expect("id").to_string();
+    let mut v = 0;
+    let mut write = |n: i64| {
+        for _ in 0..n {
+            v += 1;
+            conn.execute_batch("BEGIN").expect("begin");
+            conn.execute("INSERT INTO t VALUES (?1, ?1)", [v])
+                .expect("insert");
+            conn.execute("UPDATE c SET v = ?1 WHERE k = 1", [v])
+                .expect("update");
+            conn.execute_batch("COMMIT").expect("commit");
+        }
+        v
+    };
+    let status = |c: &Coffer| {
+        c.run(&["replicate", "status", &id[..8], "--json"])
+            .ok()
+            .json()
+    };
+    let reached = |c: &Coffer, v: i64| {
+        support::wait_until(
+            Duration::from_secs(30),
+            "the agent to ship the writes",
+            || {
+                let all = status(c);
+                let s = &all[0]["status"];
+                s["replicas"][0]["pending"] == 0 && {
+                    let to = c.path("probe.db");
+                    let r = c.run_as(
+                        &profile,
+                        &[
+                            "replicate",
+                            "restore",
+                            &format!("s3://{bucket}/dbs"),
+                            "--to",
+                            to.to_str().expect("utf8"),
+                            "--force",
+                        ],
+                    );
+                    r.code == 0 && verify(&to) == v
+                }
+            },
+        );
+    };
+    let v1 = write(50);
+    reached(&c, v1);
+    let listed = c.run(&["replicate", "list"]).ok();
+    assert!(listed.stdout.contains("agent app.db"), "{}", listed.stdout);
+    let drill = c
+        .run(&["replicate", "drill", "agent app.db", "--json"])
+        .ok()
+        .json();
+    assert_eq!(drill[0]["ok"], true, "{drill}");
+    // The agent is killed and started again: the job goes on, without a snapshot.
+    let _ = agent.kill();
+    let _ = agent.wait();
+    let v2 = write(30);
+    agent = start_agent();
+    reached(&c, v2);
+    let keys = support::keys_as(&c, &profile, &format!("s3://{bucket}/dbs/"));
+    assert_eq!(
+        keys.iter().filter(|k| k.contains("/9/")).count(),
+        1,
+        "{keys:?}"
+    );
+    let removed = c.run(&["replicate", "remove", &id[..8]]).ok();
+    assert!(removed.stdout.contains("removed job"), "{}", removed.stdout);
+    assert!(
+        c.run(&["replicate", "list", "--json"])
+            .ok()
+            .json()
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    let _ = agent.kill();
+    let _ = agent.wait();
+}

@@ -750,9 +750,14 @@ impl Engine {
             // One-off transfers run outside the queue (their client drives them).
             for entry in table.values().filter(|e| !e.def.oneoff) {
                 if entry.status.state == JobState::Running {
-                    running += 1;
-                    if let Ok(kind) = self.inner.kinds.get(&entry.def.kind) {
-                        *lanes.entry(kind.lane().name).or_default() += 1;
+                    match self.inner.kinds.get(&entry.def.kind) {
+                        Ok(kind) => {
+                            *lanes.entry(kind.lane().name).or_default() += 1;
+                            if !kind.continuous() {
+                                running += 1;
+                            }
+                        }
+                        Err(_) => running += 1,
                     }
                 }
             }
@@ -763,22 +768,24 @@ impl Engine {
                 .collect();
             queued.sort();
             for (_, id) in queued {
-                if running >= self.inner.global_at_once {
-                    break;
-                }
                 let Some(entry) = table.get_mut(&id) else {
                     continue;
                 };
                 let Ok(kind) = self.inner.kinds.get(&entry.def.kind).cloned() else {
                     continue;
                 };
+                if running >= self.inner.global_at_once && !kind.continuous() {
+                    continue;
+                }
                 let lane = kind.lane();
                 let in_lane = lanes.entry(lane.name).or_default();
                 if *in_lane >= lane.at_once {
                     continue;
                 }
                 *in_lane += 1;
-                running += 1;
+                if !kind.continuous() {
+                    running += 1;
+                }
                 let seq = self.inner.store.next_seq(&id).unwrap_or(1);
                 let run = RunRecord {
                     id: uuid::Uuid::new_v4().simple().to_string(),

@@ -52,6 +52,13 @@ pub trait Kind: Send + Sync + 'static {
         }
     }
 
+    /// Whether a run lasts as long as the job is enabled (replication, a mirror that
+    /// watches): such runs do not count against the engine's global limit, only
+    /// their lane's, so that they never hold back transfers and backups.
+    fn continuous(&self) -> bool {
+        false
+    }
+
     /// What happens to a run the agent was running when it stopped or was killed.
     fn after_restart(&self) -> AfterRestart {
         AfterRestart::Retry

@@ -15,15 +15,21 @@
 //!   `snapshot.rs`: the local, blocking half.
 //! - [`Replicator`] (`replicator.rs`): the loop, the uploads to one or more
 //!   [`Replica`]s, compaction (`compact.rs`) and retention (`retain.rs`).
+//! - [`kind`]: the `replicate` job kind the agent runs; [`drill`]: the restore
+//!   drill; [`measure`] and [`cost`]: the write rate and the cost preview.
 //! - [`restore`] (`restore.rs`, planned by `plan.rs` from one LIST per level): a
 //!   database rebuilt page by page, checked, then renamed into place.
 
 mod checkpoint;
 pub mod clock;
 pub mod compact;
+pub mod cost;
 pub mod database;
+pub mod drill;
 mod error;
 pub mod key;
+pub mod kind;
+pub mod measure;
 pub mod plan;
 pub mod replica;
 pub mod replicator;

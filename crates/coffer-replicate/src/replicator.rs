@@ -46,6 +46,8 @@ pub struct ReplicatorConfig {
     pub retention: Retention,
     /// Drop a replica's queue (it gets a snapshot) past this many bytes.
     pub max_queue_bytes: u64,
+    /// Raise an alert when a replica is this far behind.
+    pub lag_alert: Duration,
 }
 
 impl ReplicatorConfig {
@@ -63,12 +65,14 @@ impl ReplicatorConfig {
             compact_every: [Duration::from_secs(300), Duration::from_secs(3600)],
             retention: Retention::default(),
             max_queue_bytes: 512 << 20,
+            lag_alert: Duration::from_secs(60),
         }
     }
 }
 
 /// One replica's state, as the status shows it.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ReplicaStatus {
     /// The replica's name.
     pub name: String,
@@ -88,14 +92,44 @@ pub struct ReplicaStatus {
     pub bytes: u64,
     /// Requests made since start, by type.
     pub requests: Requests,
+    /// Bytes uploaded per hour: (the hour's start in ms since the epoch, bytes), the
+    /// last 48 hours.
+    pub bytes_per_hour: VecDeque<(u64, u64)>,
     /// Lag of each uploaded segment (ms from its commit to the upload's end), the
     /// latest 1,000.
     #[serde(skip)]
     pub lags: VecDeque<u64>,
 }
 
+impl ReplicaStatus {
+    fn add_bytes(&mut self, bytes: u64, now_ms: u64) {
+        let hour = now_ms - now_ms % 3_600_000;
+        match self.bytes_per_hour.back_mut() {
+            Some((h, b)) if *h == hour => *b += bytes,
+            _ => {
+                self.bytes_per_hour.push_back((hour, bytes));
+                if self.bytes_per_hour.len() > 48 {
+                    self.bytes_per_hour.pop_front();
+                }
+            }
+        }
+    }
+
+    /// The lag percentiles of the latest uploads: (p50, p99) in ms.
+    pub fn lag_percentiles(&self) -> Option<(u64, u64)> {
+        if self.lags.is_empty() {
+            return None;
+        }
+        let mut v: Vec<u64> = self.lags.iter().copied().collect();
+        v.sort_unstable();
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        Some((at(0.5), at(0.99)))
+    }
+}
+
 /// Requests made, by type.
-#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Requests {
     /// PUTs (and parts).
     pub put: u64,
@@ -108,7 +142,8 @@ pub struct Requests {
 }
 
 /// The replication of one database, as the status shows it.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Status {
     /// The database.
     pub db: PathBuf,
@@ -124,6 +159,8 @@ pub struct Status {
     pub last_checkpoint_ms: Option<u64>,
     /// Each replica.
     pub replicas: Vec<ReplicaStatus>,
+    /// The latest restore drill of each replica.
+    pub drills: Vec<crate::drill::DrillReport>,
 }
 
 struct ReplicaState {
@@ -386,6 +423,7 @@ impl Replicator {
                         let s = &mut r.status;
                         s.txid = m.key.max_txid;
                         s.bytes += m.size;
+                        s.add_bytes(m.size, now_ms());
                         s.requests.put += m.size.div_ceil(32 << 20).max(1);
                         s.last_sync_ms = Some(now_ms());
                         if m.header.snapshot {
@@ -500,18 +538,23 @@ impl Replicator {
                 s
             })
             .collect();
+        let lagging = replicas
+            .iter()
+            .find(|r| r.lag_ms > self.config.lag_alert.as_millis() as u64);
         let alert = if wal > self.config.wal_alert_bytes {
             Some(format!(
                 "the write-ahead log is {} MiB (over {} MiB): a long read transaction may be blocking checkpoints",
                 wal >> 20,
                 self.config.wal_alert_bytes >> 20
             ))
+        } else if let Some(r) = replicas.iter().find(|r| r.error.is_some()) {
+            Some(format!(
+                "replica {} failing: {}",
+                r.name,
+                r.error.as_deref().unwrap_or_default()
+            ))
         } else {
-            replicas.iter().find_map(|r| {
-                r.error
-                    .as_ref()
-                    .map(|e| format!("replica {} failing: {e}", r.name))
-            })
+            lagging.map(|r| format!("replica {} is {} s behind", r.name, r.lag_ms / 1000))
         };
         if let Ok(mut st) = self.status.lock() {
             st.lineage = lineage;

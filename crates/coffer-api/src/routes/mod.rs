@@ -8,6 +8,7 @@ pub mod jobs;
 pub mod objects;
 pub mod preferences;
 pub mod profiles;
+pub mod replication;
 pub mod rules;
 pub mod settings;
 pub mod shares;

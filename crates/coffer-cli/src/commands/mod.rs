@@ -69,7 +69,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Agent(args) => agent::run(args).await,
         Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, remote).await,
         Command::Backup(cmd) => backup::run(&ctx().await?, cmd).await,
-        Command::Replicate(cmd) => replicate::run(&ctx().await?, cmd).await,
+        Command::Replicate(cmd) => replicate::run(cmd, &cli.profile, remote).await,
         Command::Remote(cmd) => remote::run(cmd).await,
         Command::Completions(args) => completions::completions(args.shell),
         Command::Man => completions::man(),

@@ -9,15 +9,34 @@ use coffer_core::uri::{Location, ProfiledLocation};
 use coffer_replicate::{Replica, Replicator, ReplicatorConfig, RestoreOptions, Retention, Target};
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::{ReplicateCommand, ReplicateRestoreArgs, ReplicateRunArgs};
+use crate::agent_api::AgentApi;
+use crate::cli::{
+    ReplicateAddArgs, ReplicateCommand, ReplicateNameArgs, ReplicateRestoreArgs, ReplicateRunArgs,
+};
 use crate::context::{Context, usage};
 use crate::output;
+use serde_json::{Value, json};
 
 /// Runs a `replicate` verb.
-pub async fn run(ctx: &Context, cmd: ReplicateCommand) -> Result<()> {
+pub async fn run(cmd: ReplicateCommand, profile: &str, remote: Option<&str>) -> Result<()> {
+    let api = || async {
+        match remote {
+            Some(name) => AgentApi::remote(name),
+            None => AgentApi::open().await,
+        }
+    };
     match cmd {
-        ReplicateCommand::Run(args) => foreground(ctx, args).await,
-        ReplicateCommand::Restore(args) => restore(ctx, args).await,
+        ReplicateCommand::Run(args) => {
+            foreground(&Context::open(profile, remote).await?, args).await
+        }
+        ReplicateCommand::Restore(args) => {
+            restore(&Context::open(profile, remote).await?, args).await
+        }
+        ReplicateCommand::Add(args) => add(&api().await?, args, profile).await,
+        ReplicateCommand::List(flag) => list(&api().await?, flag.json).await,
+        ReplicateCommand::Status(args) => status(&api().await?, args).await,
+        ReplicateCommand::Remove(args) => remove(&api().await?, args).await,
+        ReplicateCommand::Drill(args) => drill(&api().await?, args).await,
     }
 }
 
@@ -199,5 +218,362 @@ async fn restore(ctx: &Context, args: ReplicateRestoreArgs) -> Result<()> {
             ""
         }
     );
+    Ok(())
+}
+
+/// `[PROFILE:]s3://…` → `{profile, url}` of a job's params.
+fn target(input: &str, profile: &str) -> Result<Value> {
+    let parsed =
+        ProfiledLocation::parse(input).map_err(|e| crate::context::UsageError(e.to_string()))?;
+    let Location::S3(url) = &parsed.location else {
+        return usage(format!(
+            "`{input}`: a replica is [PROFILE:]s3://BUCKET/PREFIX, not a local path"
+        ));
+    };
+    Ok(json!({ "profile": parsed.profile_or(profile), "url": url.to_string() }))
+}
+
+async fn add(api: &AgentApi, args: ReplicateAddArgs, profile: &str) -> Result<()> {
+    let db = std::path::absolute(&args.db)
+        .map_err(|e| crate::context::UsageError(format!("{}: {e}", args.db.display())))?;
+    let replicas = args
+        .replicas
+        .iter()
+        .map(|r| target(r, profile))
+        .collect::<Result<Vec<_>>>()?;
+    let preview = api
+        .call(
+            "POST",
+            "/api/v1/replication/preview",
+            Some(json!({
+                "db": db,
+                "interval_ms": args.interval.as_millis() as u64,
+                "replicas": replicas.len(),
+                "snapshot_every_s": args.snapshot_every.as_secs(),
+                "retain_s": args.retain.as_secs(),
+                "window_ms": 3000,
+            })),
+        )
+        .await?;
+    if !args.json {
+        print_preview(&preview);
+    }
+    if args.preview {
+        return if args.json {
+            output::json(&preview)
+        } else {
+            Ok(())
+        };
+    }
+    let params = json!({
+        "db": db,
+        "name": args.name,
+        "replicas": replicas,
+        "interval_ms": args.interval.as_millis() as u64,
+        "snapshot_every_s": args.snapshot_every.as_secs(),
+        "retain_s": args.retain.as_secs(),
+        "drill_every_s": args.drill_every.as_secs(),
+    });
+    let body = json!({
+        "kind": "replicate",
+        "params": params,
+        "notify": { "on_failure": true, "on_success": false },
+    });
+    let job = api.call("POST", "/api/v1/jobs", Some(body)).await?;
+    if args.json {
+        return output::json(&json!({ "job": job, "preview": preview }));
+    }
+    println!(
+        "job {} `{}` added",
+        job["id"].as_str().unwrap_or("").get(..8).unwrap_or(""),
+        job["name"].as_str().unwrap_or("")
+    );
+    if !api.is_agent() {
+        println!(
+            "no agent runs now: the database is replicated while the desktop app, `coffer serve` \
+             or `coffer agent` runs (start one of them; `coffer replicate run` replicates in the foreground)"
+        );
+    }
+    Ok(())
+}
+
+fn print_preview(p: &Value) {
+    let rate = &p["rate"];
+    let hour = &p["per_hour"];
+    let month = &p["per_month"];
+    let n = |v: &Value| v.as_f64().unwrap_or(0.0);
+    println!(
+        "write rate: {:.1} transactions/s, {} of pages/s (watched for {} ms)",
+        n(&rate["commits_per_s"]),
+        output::size(n(&rate["bytes_per_s"]) as u64),
+        rate["window_ms"]
+    );
+    println!(
+        "requests: {:.0}/hour while writing ({:.0} PUT, {:.0} LIST, {:.0} GET), {:.0}/month; none while idle",
+        n(&hour["put"]) + n(&hour["list"]) + n(&hour["get"]) + n(&hour["delete"]),
+        n(&hour["put"]),
+        n(&hour["list"]),
+        n(&hour["get"]),
+        n(&month["put"]) + n(&month["list"]) + n(&month["get"]) + n(&month["delete"]),
+    );
+    println!(
+        "stored: about {}; uploaded: about {}/month",
+        output::size(n(&p["stored_bytes"]) as u64),
+        output::size(n(&p["uploaded_bytes_month"]) as u64)
+    );
+    for provider in p["providers"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<20} ${:.2}/month (requests ${:.2}, storage ${:.2})",
+            provider["provider"].as_str().unwrap_or(""),
+            n(&provider["total_usd"]),
+            n(&provider["requests_usd"]),
+            n(&provider["storage_usd"])
+        );
+    }
+    println!("  (list prices, free tiers and egress left out; an estimate at the rate watched)");
+}
+
+/// The replication job `name` names.
+async fn find(api: &AgentApi, name: &str) -> Result<Value> {
+    let jobs = api.call("GET", "/api/v1/replication", None).await?;
+    let matches: Vec<&Value> = jobs
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|j| {
+            let id = j["job"]["id"].as_str().unwrap_or("");
+            id.starts_with(name)
+                || j["job"]["name"].as_str() == Some(name)
+                || j["params"]["name"].as_str() == Some(name)
+                || j["params"]["db"].as_str() == Some(name)
+                || std::path::absolute(name)
+                    .ok()
+                    .is_some_and(|p| j["params"]["db"].as_str() == p.to_str())
+                || j["params"]["db"]
+                    .as_str()
+                    .and_then(|p| std::path::Path::new(p).file_name())
+                    .is_some_and(|f| f.to_str() == Some(name))
+        })
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => usage(format!(
+            "no replication job `{name}` (see `coffer replicate list`)"
+        )),
+        many => usage(format!(
+            "`{name}` names {} replication jobs; give the id",
+            many.len()
+        )),
+    }
+}
+
+fn lag(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
+}
+
+fn ago(ms: Option<u64>) -> String {
+    match ms {
+        Some(t) => {
+            let now = coffer_replicate::clock::now_ms();
+            format!(
+                "{} ago",
+                output::rounded(time::Duration::milliseconds(now.saturating_sub(t) as i64))
+            )
+        }
+        None => "never".into(),
+    }
+}
+
+async fn list(api: &AgentApi, json_out: bool) -> Result<()> {
+    let jobs = api.call("GET", "/api/v1/replication", None).await?;
+    if json_out {
+        return output::json(&jobs);
+    }
+    let jobs = jobs.as_array().cloned().unwrap_or_default();
+    if jobs.is_empty() {
+        println!("no replication jobs (add one with `coffer replicate add DB s3://BUCKET/PREFIX`)");
+        return Ok(());
+    }
+    for j in &jobs {
+        let st = &j["status"];
+        let replicas = st["replicas"].as_array().cloned().unwrap_or_default();
+        let worst = replicas.iter().filter_map(|r| r["lag_ms"].as_u64()).max();
+        let last = replicas
+            .iter()
+            .filter_map(|r| r["last_sync_ms"].as_u64())
+            .max();
+        println!(
+            "{}  {:<10} {}  TXID {}  lag {}  last sync {}{}",
+            j["job"]["id"].as_str().unwrap_or("").get(..8).unwrap_or(""),
+            j["job"]["state"].as_str().unwrap_or("?"),
+            j["params"]["db"].as_str().unwrap_or(""),
+            st["txid"].as_u64().unwrap_or(0),
+            worst.map_or("-".into(), lag),
+            ago(last),
+            st["alert"]
+                .as_str()
+                .map(|a| format!("  ALERT: {a}"))
+                .unwrap_or_default()
+        );
+    }
+    if !api.is_agent() {
+        println!(
+            "(no agent runs now: these jobs replicate while the desktop app, `coffer serve` or `coffer agent` runs)"
+        );
+    }
+    Ok(())
+}
+
+async fn status(api: &AgentApi, args: ReplicateNameArgs) -> Result<()> {
+    let jobs = match &args.name {
+        Some(name) => vec![find(api, name).await?],
+        None => api
+            .call("GET", "/api/v1/replication", None)
+            .await?
+            .as_array()
+            .cloned()
+            .unwrap_or_default(),
+    };
+    if args.json {
+        return output::json(&jobs);
+    }
+    for j in &jobs {
+        let st = &j["status"];
+        println!(
+            "{} ({}) job {} {}{}",
+            j["params"]["db"].as_str().unwrap_or(""),
+            j["job"]["name"].as_str().unwrap_or(""),
+            j["job"]["id"].as_str().unwrap_or(""),
+            j["job"]["state"].as_str().unwrap_or("?"),
+            if j["live"].as_bool() == Some(true) {
+                ""
+            } else {
+                " (not running: its last known state)"
+            }
+        );
+        println!(
+            "  lineage {}  TXID {}  log {}  last checkpoint {}",
+            st["lineage"].as_str().unwrap_or("-"),
+            st["txid"].as_u64().unwrap_or(0),
+            output::size(st["wal_bytes"].as_u64().unwrap_or(0)),
+            ago(st["last_checkpoint_ms"].as_u64())
+        );
+        if let Some(alert) = st["alert"].as_str() {
+            println!("  ALERT: {alert}");
+        }
+        for r in st["replicas"].as_array().into_iter().flatten() {
+            let q = &r["requests"];
+            println!(
+                "  {}: TXID {}, lag {}, {} pending, last sync {}, last snapshot {}, {} sent, requests {} PUT {} LIST {} GET {} DELETE{}",
+                r["name"].as_str().unwrap_or(""),
+                r["txid"].as_u64().unwrap_or(0),
+                lag(r["lag_ms"].as_u64().unwrap_or(0)),
+                r["pending"].as_u64().unwrap_or(0),
+                ago(r["last_sync_ms"].as_u64()),
+                ago(r["last_snapshot_ms"].as_u64()),
+                output::size(r["bytes"].as_u64().unwrap_or(0)),
+                q["put"],
+                q["list"],
+                q["get"],
+                q["delete"],
+                r["error"]
+                    .as_str()
+                    .map(|e| format!("; error: {e}"))
+                    .unwrap_or_default()
+            );
+        }
+        for d in st["drills"].as_array().into_iter().flatten() {
+            print_drill(d);
+        }
+    }
+    Ok(())
+}
+
+fn print_drill(d: &Value) {
+    if d["ok"].as_bool() == Some(true) {
+        println!(
+            "  drill {} {}: restored TXID {} ({} old) from {} object(s), {} in {} ms: ok",
+            d["replica"].as_str().unwrap_or(""),
+            ago(d["at_ms"].as_u64()),
+            d["txid"],
+            lag(d["age_ms"].as_u64().unwrap_or(0)),
+            d["objects"],
+            output::size(d["db_bytes"].as_u64().unwrap_or(0)),
+            d["took_ms"]
+        );
+    } else {
+        println!(
+            "  drill {} {}: FAILED: {}",
+            d["replica"].as_str().unwrap_or(""),
+            ago(d["at_ms"].as_u64()),
+            d["error"].as_str().unwrap_or("")
+        );
+    }
+}
+
+async fn remove(api: &AgentApi, args: ReplicateNameArgs) -> Result<()> {
+    let Some(name) = &args.name else {
+        return usage("name the job to remove (see `coffer replicate list`)");
+    };
+    let job = find(api, name).await?;
+    let id = job["job"]["id"].as_str().unwrap_or_default();
+    if job["job"]["state"] == "running" || job["job"]["state"] == "queued" {
+        // Stop the replicator first: it makes a last sync and releases the database.
+        api.call("POST", &format!("/api/v1/jobs/{id}/cancel"), None)
+            .await?;
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            let now = api.call("GET", &format!("/api/v1/jobs/{id}"), None).await?;
+            if now["state"] != "running" && now["state"] != "queued" {
+                break;
+            }
+            if std::time::Instant::now() > deadline {
+                anyhow::bail!("job {id} did not stop within 2 minutes; try again");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    api.call("DELETE", &format!("/api/v1/jobs/{id}"), None)
+        .await?;
+    if args.json {
+        return output::json(&json!({ "removed": id }));
+    }
+    println!(
+        "removed job {} ({}); the replicas were left as they are",
+        id.get(..8).unwrap_or(id),
+        job["params"]["db"].as_str().unwrap_or("")
+    );
+    Ok(())
+}
+
+async fn drill(api: &AgentApi, args: ReplicateNameArgs) -> Result<()> {
+    let Some(name) = &args.name else {
+        return usage("name the job to drill (see `coffer replicate list`)");
+    };
+    let job = find(api, name).await?;
+    let id = job["job"]["id"].as_str().unwrap_or_default();
+    let reports = api
+        .call("POST", &format!("/api/v1/replication/{id}/drill"), None)
+        .await?;
+    if args.json {
+        output::json(&reports)?;
+    } else {
+        for d in reports.as_array().into_iter().flatten() {
+            print_drill(d);
+        }
+    }
+    let failed = reports
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["ok"].as_bool() != Some(true))
+        .count();
+    if failed > 0 {
+        anyhow::bail!("{failed} replica(s) failed the drill");
+    }
     Ok(())
 }
