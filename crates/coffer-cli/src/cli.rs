@@ -88,6 +88,9 @@ pub enum Command {
     /// restore.
     #[command(subcommand)]
     Replicate(ReplicateCommand),
+    /// coffer.yml: the databases to replicate and the mirrors.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Remote agents (`coffer agent --listen --tls` or `coffer serve --tls` on another
     /// machine), reached with `--remote NAME`.
     #[command(subcommand)]
@@ -587,6 +590,24 @@ pub struct FindArgs {
     pub json: bool,
 }
 
+/// `coffer config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a coffer.yml (./coffer.yml, else the data dir's): expand ${VAR},
+    /// parse, check locations, profiles and databases; print what it describes.
+    Check(ConfigCheckArgs),
+}
+
+/// `coffer config check`
+#[derive(Debug, Args)]
+pub struct ConfigCheckArgs {
+    /// The file.
+    pub file: Option<std::path::PathBuf>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `coffer replicate …`
 #[derive(Debug, Subcommand)]
 pub enum ReplicateCommand {
@@ -656,10 +677,14 @@ pub struct ReplicateNameArgs {
 #[derive(Debug, Args)]
 pub struct ReplicateRunArgs {
     /// The database file (put in WAL mode if it is not).
-    pub db: std::path::PathBuf,
+    #[arg(required_unless_present = "config")]
+    pub db: Option<std::path::PathBuf>,
     /// Where it goes: [PROFILE:]s3://BUCKET/PREFIX, one or more.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "config")]
     pub replicas: Vec<String>,
+    /// Replicate every database of this coffer.yml instead (with ${VAR} expanded).
+    #[arg(long, conflicts_with_all = ["db", "replicas", "name"])]
+    pub config: Option<std::path::PathBuf>,
     /// The database's name in the replica (its folder under PREFIX); the file's name
     /// by default.
     #[arg(long)]

@@ -596,3 +596,65 @@ fn the_agent_keeps_a_saved_job_replicated() {
     let _ = agent.kill();
     let _ = agent.wait();
 }
+
+/// `coffer config check` expands `${VAR}` and `${VAR:-default}`, names a missing
+/// variable, and `replicate run --config` replicates every database of the file.
+#[test]
+fn config_check_and_run_from_coffer_yml() {
+    if !keyring_ready() {
+        return;
+    }
+    let c = Coffer::new();
+    let dir = c.work.path().to_str().expect("utf8").to_string();
+    for name in ["a.db", "b.db"] {
+        let conn = open_app(&c.path(name), 0).expect("create");
+        conn.execute("UPDATE c SET v = 0", []).expect("touch");
+    }
+    c.run(&["mb", "s3://cfg-bucket"]).ok();
+    let file = c.path("coffer.yml");
+    std::fs::write(
+        &file,
+        "dbs:\n  - path: ${DIR}/a.db\n    replicas:\n      - url: ${REPLICA:-local:s3://cfg-bucket/dbs}\n  - path: ${DIR}/b.db\n    interval: 500ms\n    replicas:\n      - url: s3://cfg-bucket/dbs\nmirrors:\n  - name: docs\n    src: ${DIR}\n    dst: s3://cfg-bucket/mirror\n",
+    )
+    .expect("write");
+    let file_s = file.to_str().expect("utf8");
+    let missing = c.run(&["config", "check", file_s]).fails(1);
+    assert!(
+        missing.stderr.contains("DIR is not set") && missing.stderr.contains("line 2"),
+        "{}",
+        missing.stderr
+    );
+    let mut with_env = c.command(&["config", "check", file_s, "--json"]);
+    with_env.env("DIR", &dir);
+    let checked = support::Run::of(with_env.output().expect("run"))
+        .ok()
+        .json();
+    assert_eq!(
+        checked["dbs"][0]["replicas"][0], "local:s3://cfg-bucket/dbs",
+        "{checked}"
+    );
+    assert_eq!(checked["mirrors"][0]["src"], dir.as_str());
+    let mut run = c.command(&["replicate", "run", "--config", file_s]);
+    run.env("DIR", &dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = run.spawn().expect("spawn");
+    std::thread::sleep(Duration::from_secs(2));
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let stopped = wait_or_kill(child, Duration::from_secs(30), "replicate run --config");
+    assert_eq!(stopped.code, 0, "{}", stopped.stderr);
+    for name in ["a.db", "b.db"] {
+        let to = c.path(&format!("restored-{name}"));
+        c.run(&[
+            "replicate",
+            "restore",
+            &format!("s3://cfg-bucket/dbs/{name}"),
+            "--to",
+            to.to_str().expect("utf8"),
+        ])
+        .ok();
+        assert_eq!(verify(&to), 0);
+    }
+}

@@ -23,6 +23,7 @@
 mod checkpoint;
 pub mod clock;
 pub mod compact;
+pub mod config;
 pub mod cost;
 pub mod database;
 pub mod drill;

@@ -4,6 +4,7 @@ mod agent;
 mod backup;
 mod bucket;
 mod completions;
+mod config;
 pub(crate) mod cp;
 mod find;
 mod index;
@@ -70,6 +71,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, remote).await,
         Command::Backup(cmd) => backup::run(&ctx().await?, cmd).await,
         Command::Replicate(cmd) => replicate::run(cmd, &cli.profile, remote).await,
+        Command::Config(cmd) => config::run(cmd, &cli.profile).await,
         Command::Remote(cmd) => remote::run(cmd).await,
         Command::Completions(args) => completions::completions(args.shell),
         Command::Man => completions::man(),

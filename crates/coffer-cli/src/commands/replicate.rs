@@ -61,7 +61,77 @@ fn replica_store(ctx: &Context, input: &str) -> Result<(String, Arc<dyn Store>, 
     Ok((name, store, url.bucket.clone(), url.key.clone()))
 }
 
+/// One database to replicate in the foreground.
+struct Foreground {
+    db: std::path::PathBuf,
+    name: Option<String>,
+    replicas: Vec<String>,
+    interval: Duration,
+    snapshot_every: Duration,
+    retain: Duration,
+}
+
 async fn foreground(ctx: &Context, args: ReplicateRunArgs) -> Result<()> {
+    let Some(file) = &args.config else {
+        let Some(db) = args.db.clone() else {
+            return usage("give DB and a replica, or --config coffer.yml");
+        };
+        let one = Foreground {
+            db,
+            name: args.name.clone(),
+            replicas: args.replicas.clone(),
+            interval: args.interval,
+            snapshot_every: args.snapshot_every,
+            retain: args.retain,
+        };
+        return replicate_one(ctx, one, args.json, None).await;
+    };
+    let config = coffer_replicate::config::Config::load(file)?;
+    if config.dbs.is_empty() {
+        return usage(format!(
+            "{}: no databases (`dbs:`) to replicate",
+            file.display()
+        ));
+    }
+    let cancel = CancellationToken::new();
+    spawn_signals(cancel.clone());
+    let mut runs = Vec::new();
+    for db in &config.dbs {
+        let mut replicas = Vec::new();
+        for r in &db.replicas {
+            let (profile, url) = r.resolve(&ctx.profile.name)?;
+            replicas.push(format!("{profile}:{url}"));
+        }
+        let one = Foreground {
+            db: db.path.clone(),
+            name: db.name.clone(),
+            replicas,
+            interval: db.interval.unwrap_or(args.interval),
+            snapshot_every: db.snapshot_every.unwrap_or(args.snapshot_every),
+            retain: db.retain.unwrap_or(args.retain),
+        };
+        runs.push(replicate_one(ctx, one, args.json, Some(cancel.clone())));
+    }
+    let results = futures::future::join_all(runs).await;
+    let failed: Vec<String> = results
+        .into_iter()
+        .filter_map(|r| r.err().map(|e| format!("{e:#}")))
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        anyhow::bail!("{}", failed.join("; "))
+    }
+}
+
+/// Replicates one database until `shared_cancel` (or, without one, Ctrl-C or
+/// SIGTERM), then makes a last sync.
+async fn replicate_one(
+    ctx: &Context,
+    args: Foreground,
+    json_out: bool,
+    shared_cancel: Option<CancellationToken>,
+) -> Result<()> {
     let db_id = match &args.name {
         Some(n) => n.clone(),
         None => args
@@ -82,7 +152,7 @@ async fn foreground(ctx: &Context, args: ReplicateRunArgs) -> Result<()> {
         .data_dir()
         .root()
         .join("replicate")
-        .join(format!("spool-{}", std::process::id()));
+        .join(format!("spool-{}-{db_id}", std::process::id()));
     let mut config = ReplicatorConfig::new(args.db.clone(), spool.clone(), replicas);
     config.interval = args.interval;
     config.snapshot_every = args.snapshot_every;
@@ -95,7 +165,7 @@ async fn foreground(ctx: &Context, args: ReplicateRunArgs) -> Result<()> {
         .with_context(|| format!("cannot replicate {}", args.db.display()))?;
     let status = replicator.status();
     let first = status.lock().map(|s| s.clone()).unwrap_or_default();
-    if args.json {
+    if json_out {
         output::json(&first)?;
     } else {
         let targets: Vec<&str> = first.replicas.iter().map(|r| r.name.as_str()).collect();
@@ -107,17 +177,23 @@ async fn foreground(ctx: &Context, args: ReplicateRunArgs) -> Result<()> {
             first.txid
         );
     }
-    let cancel = CancellationToken::new();
-    spawn_signals(cancel.clone());
+    let cancel = match shared_cancel {
+        Some(c) => c,
+        None => {
+            let c = CancellationToken::new();
+            spawn_signals(c.clone());
+            c
+        }
+    };
+    let done = CancellationToken::new();
     let reporter = {
         let status = status.clone();
-        let cancel = cancel.clone();
-        let json = args.json;
+        let done = done.clone();
         tokio::spawn(async move {
             let mut last = (first.txid, first.alert.clone());
             loop {
                 tokio::select! {
-                    () = cancel.cancelled() => break,
+                    () = done.cancelled() => break,
                     () = tokio::time::sleep(Duration::from_millis(500)) => {}
                 }
                 let Ok(now) = status.lock().map(|s| s.clone()) else {
@@ -127,7 +203,7 @@ async fn foreground(ctx: &Context, args: ReplicateRunArgs) -> Result<()> {
                 if key == last {
                     continue;
                 }
-                if json {
+                if json_out {
                     let _ = output::json(&now);
                 } else if now.alert != last.1
                     && let Some(alert) = &now.alert
@@ -138,15 +214,20 @@ async fn foreground(ctx: &Context, args: ReplicateRunArgs) -> Result<()> {
             }
         })
     };
-    let result = replicator.run(cancel.clone()).await;
-    cancel.cancel();
+    let result = replicator.run(cancel).await;
+    done.cancel();
     let _ = reporter.await;
     let _ = std::fs::remove_dir_all(&spool);
     let end = status.lock().map(|s| s.clone()).unwrap_or_default();
-    if args.json {
+    if json_out {
         output::json(&end)?;
     } else {
-        eprintln!("stopped at TXID {} (lineage {})", end.txid, end.lineage);
+        eprintln!(
+            "{}: stopped at TXID {} (lineage {})",
+            args.db.display(),
+            end.txid,
+            end.lineage
+        );
     }
     result.with_context(|| format!("replication of {} stopped", args.db.display()))
 }
