@@ -100,6 +100,9 @@ impl ApiState {
                 stores.session().clone(),
             )))
             .kind(Arc::new(replicate.clone()))
+            .kind(Arc::new(coffer_replicate::mirror::kind::MirrorKind::new(
+                stores.session().db().clone(),
+            )))
             .open(stores.session().db().clone())
             .map_err(crate::jobs::api_error)?;
         let state = Self::with_engine(stores, engine, index, token, allowed_dirs);

@@ -88,6 +88,9 @@ pub enum Command {
     /// restore.
     #[command(subcommand)]
     Replicate(ReplicateCommand),
+    /// One-way mirrors: folder → bucket, bucket → folder, bucket → bucket.
+    #[command(subcommand)]
+    Mirror(MirrorCommand),
     /// coffer.yml: the databases to replicate and the mirrors.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -586,6 +589,56 @@ pub struct FindArgs {
     #[arg(long, default_value_t = 100_000)]
     pub limit: usize,
     /// Print JSON lines to stdout (the matches, then a summary line).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `coffer mirror …`
+#[derive(Debug, Subcommand)]
+pub enum MirrorCommand {
+    /// Save a mirror job (the agent runs it; at once, then on --every, or on every
+    /// change with --watch).
+    Add(MirrorAddArgs),
+    /// Run a mirror once, now: through the agent when one runs, else here.
+    Run(MirrorNameArgs),
+    /// The mirror jobs.
+    List(JsonFlag),
+    /// Remove a mirror job (what it copied stays).
+    Remove(MirrorNameArgs),
+}
+
+/// `coffer mirror add`
+#[derive(Debug, Args)]
+pub struct MirrorAddArgs {
+    /// A name for the mirror.
+    pub name: String,
+    /// Where from: a folder or [PROFILE:]s3://BUCKET/PREFIX.
+    pub src: String,
+    /// Where to: a folder or [PROFILE:]s3://BUCKET/PREFIX.
+    pub dst: String,
+    /// Move what the source no longer has to DST's .coffer-trash/ first, then delete it.
+    #[arg(long)]
+    pub delete: bool,
+    /// Follow a local SRC and mirror each change as it happens.
+    #[arg(long)]
+    pub watch: bool,
+    /// Detect changes by checksum instead of size and time.
+    #[arg(long)]
+    pub checksum: bool,
+    /// Run a pass this often (e.g. 1h); without it, one pass now.
+    #[arg(long, conflicts_with = "watch")]
+    pub every: Option<String>,
+    /// Print JSON to stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A mirror job by name.
+#[derive(Debug, Args)]
+pub struct MirrorNameArgs {
+    /// The mirror's name.
+    pub name: String,
+    /// Print JSON to stdout.
     #[arg(long)]
     pub json: bool,
 }

@@ -15,6 +15,7 @@
 //!   `snapshot.rs`: the local, blocking half.
 //! - [`Replicator`] (`replicator.rs`): the loop, the uploads to one or more
 //!   [`Replica`]s, compaction (`compact.rs`) and retention (`retain.rs`).
+//! - [`mirror`]: one-way mirrors between folders and buckets, and their job kind.
 //! - [`kind`]: the `replicate` job kind the agent runs; [`drill`]: the restore
 //!   drill; [`measure`] and [`cost`]: the write rate and the cost preview.
 //! - [`restore`] (`restore.rs`, planned by `plan.rs` from one LIST per level): a
@@ -31,6 +32,7 @@ mod error;
 pub mod key;
 pub mod kind;
 pub mod measure;
+pub mod mirror;
 pub mod plan;
 pub mod replica;
 pub mod replicator;

@@ -10,6 +10,7 @@ mod find;
 mod index;
 mod jobs;
 mod ls;
+mod mirror;
 mod mv;
 mod presign;
 mod profile;
@@ -71,6 +72,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Jobs(cmd) => jobs::run(cmd, &cli.profile, remote).await,
         Command::Backup(cmd) => backup::run(&ctx().await?, cmd).await,
         Command::Replicate(cmd) => replicate::run(cmd, &cli.profile, remote).await,
+        Command::Mirror(cmd) => mirror::run(cmd, &cli.profile, remote).await,
         Command::Config(cmd) => config::run(cmd, &cli.profile).await,
         Command::Remote(cmd) => remote::run(cmd).await,
         Command::Completions(args) => completions::completions(args.shell),
