@@ -19,6 +19,8 @@ pub struct QueueStatus {
     pub next: Option<(String, DateTime<Utc>)>,
     /// A backup that is running: its name, and its progress in percent when known.
     pub backing_up: Option<(String, Option<u8>)>,
+    /// A job's alert (a replica far behind or failing): its name and the alert.
+    pub alert: Option<(String, String)>,
 }
 
 impl QueueStatus {
@@ -55,12 +57,19 @@ impl QueueStatus {
             }
         }
         let percent = (total > 0).then(|| ((done as f64 / total as f64) * 100.0).floor() as u8);
+        let alert = jobs.iter().find_map(|j| {
+            j.status
+                .alert
+                .as_ref()
+                .map(|a| (j.def.name.clone(), a.clone()))
+        });
         QueueStatus {
             active,
             paused,
             percent,
             next,
             backing_up,
+            alert,
         }
     }
 
@@ -75,6 +84,9 @@ impl QueueStatus {
     /// The tray's line, e.g. "2 jobs running · 45%", "Backing up: backup of home ·
     /// 12%" or "No jobs running".
     pub fn line(&self) -> String {
+        if let Some((name, alert)) = &self.alert {
+            return format!("⚠ {name}: {alert}");
+        }
         if let Some((name, percent)) = &self.backing_up {
             let others = match self.active.saturating_sub(1) {
                 0 => String::new(),
@@ -274,6 +286,36 @@ mod tests {
         assert_eq!(
             QueueStatus::of(&[backup]).line(),
             "Backing up: backup of home"
+        );
+    }
+
+    #[test]
+    fn an_alert_comes_first_and_notifies() {
+        let mut repl = job("r", JobState::Running, 0, 0);
+        repl.def.kind = "replicate".into();
+        repl.def.name = "replication of app.db".into();
+        repl.status.alert = Some("replica garage:s3://b/dbs is 75 s behind".into());
+        let s = QueueStatus::of(&[repl.clone(), job("a", JobState::Running, 1, 2)]);
+        assert_eq!(
+            s.line(),
+            "⚠ replication of app.db: replica garage:s3://b/dbs is 75 s behind"
+        );
+        let note = coffer_jobs::alerts::notification(&coffer_jobs::Event {
+            kind: coffer_jobs::EventKind::Alert,
+            job: repl.clone(),
+        });
+        assert_eq!(
+            note.map(|(t, _)| t).as_deref(),
+            Some("Alert: replication of app.db")
+        );
+        repl.status.alert = None;
+        assert!(
+            coffer_jobs::alerts::notification(&coffer_jobs::Event {
+                kind: coffer_jobs::EventKind::Alert,
+                job: repl,
+            })
+            .is_none(),
+            "a cleared alert does not notify"
         );
     }
 

@@ -36,6 +36,11 @@ pub fn notification(event: &Event) -> Option<(String, String)> {
                 .map(|e| e.message.clone())
                 .unwrap_or_else(|| "it failed".into()),
         )),
+        EventKind::Alert if job.def.notify.on_failure => job
+            .status
+            .alert
+            .as_ref()
+            .map(|a| (format!("Alert: {}", job.def.name), a.clone())),
         EventKind::Done if job.def.notify.on_success => {
             let run = job.status.last_run.as_ref();
             let secs = run.and_then(|r| r.seconds()).unwrap_or_default();
@@ -66,6 +71,7 @@ pub fn webhook_body(event: &Event) -> serde_json::Value {
         },
         "run": job.status.last_run,
         "error": job.status.error,
+        "alert": job.status.alert,
     })
 }
 
@@ -85,11 +91,12 @@ pub fn spawn(engine: &Engine, notifier: Option<Arc<dyn Notifier>>) -> tokio::tas
             if let (Some(notifier), Some((title, body))) = (&notifier, notification(&event)) {
                 notifier.notify(&title, &body);
             }
-            let ended = matches!(
+            // The end of a run, or an alert raised or cleared while one runs.
+            let tell = matches!(
                 event.kind,
-                EventKind::Done | EventKind::Failed | EventKind::Canceled
+                EventKind::Done | EventKind::Failed | EventKind::Canceled | EventKind::Alert
             );
-            if let (true, Some(url), Some(client)) = (ended, event.job.def.webhook.clone(), &client)
+            if let (true, Some(url), Some(client)) = (tell, event.job.def.webhook.clone(), &client)
             {
                 let body = webhook_body(&event);
                 let client = client.clone();

@@ -823,6 +823,7 @@ impl Engine {
                 stores: self.inner.stores.clone(),
                 progress: self.progress_sink(&run.job, &run.id),
                 details: Arc::default(),
+                alert: self.alert_sink(&run.job, &run.id),
             };
             let details = Arc::clone(&ctx.details);
             self.inner.tasks.spawn(async move {
@@ -859,6 +860,25 @@ impl Engine {
         })
     }
 
+    /// Sets the alert of job `job` while run `run` is its run; publishes a change.
+    pub(crate) fn alert_sink(&self, job: &str, run: &str) -> crate::kind::AlertSink {
+        let weak = Arc::downgrade(&self.inner);
+        let (job, run) = (job.to_string(), run.to_string());
+        Arc::new(move |message: Option<String>| {
+            let Some(inner) = weak.upgrade() else { return };
+            let engine = Engine { inner };
+            let mut table = engine.lock();
+            let Some(entry) = table.get_mut(&job) else {
+                return;
+            };
+            if entry.status.run.as_deref() != Some(run.as_str()) || entry.status.alert == message {
+                return;
+            }
+            entry.status.alert = message;
+            engine.publish(entry, EventKind::Alert);
+        })
+    }
+
     /// Records how a run ended.
     async fn finish(
         &self,
@@ -879,6 +899,7 @@ impl Engine {
                 return;
             }
             entry.cancel = None;
+            entry.status.alert = None;
             let (state, result_kind, event) = match (&result, entry.stop.take()) {
                 (Ok(()), _) => (JobState::Done, RunResult::Done, EventKind::Done),
                 (Err(_), Some(Stop::Pause)) => {

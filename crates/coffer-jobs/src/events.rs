@@ -41,6 +41,8 @@ pub enum EventKind {
     Changed,
     /// It was removed.
     Removed,
+    /// A running run raised an alert, or cleared it (the job's `alert`).
+    Alert,
 }
 
 impl EventKind {

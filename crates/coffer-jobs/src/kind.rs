@@ -144,7 +144,11 @@ pub struct RunContext {
     pub stores: Arc<dyn Stores>,
     pub(crate) progress: ProgressSink,
     pub(crate) details: Arc<std::sync::Mutex<Option<serde_json::Value>>>,
+    pub(crate) alert: AlertSink,
 }
+
+/// Raises (`Some`) or clears (`None`) a running job's alert.
+pub type AlertSink = Arc<dyn Fn(Option<String>) + Send + Sync>;
 
 impl std::fmt::Debug for RunContext {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -167,6 +171,12 @@ impl RunContext {
         if let Ok(mut slot) = self.details.lock() {
             *slot = Some(details);
         }
+    }
+
+    /// Raises an alert on the job while it runs (a notification, the tray, the job's
+    /// webhook), or clears it with `None`. Raising the same alert again does nothing.
+    pub fn alert(&self, message: Option<String>) {
+        (self.alert)(message);
     }
 
     /// A tracker whose snapshots are this run's progress.

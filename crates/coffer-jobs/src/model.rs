@@ -135,6 +135,10 @@ pub struct JobStatus {
     /// When it was last queued (orders the queue).
     #[serde(default)]
     pub queued_at: Option<DateTime<Utc>>,
+    /// An alert the running run raised (a replica far behind), until it clears it or
+    /// the run ends.
+    #[serde(default)]
+    pub alert: Option<String>,
 }
 
 impl JobStatus {
@@ -149,6 +153,7 @@ impl JobStatus {
             last_run: None,
             next_run: None,
             queued_at: None,
+            alert: None,
         }
     }
 }

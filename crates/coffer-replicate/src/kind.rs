@@ -318,9 +318,14 @@ impl Kind for ReplicateKind {
                         () = ctx.cancel.cancelled() => break,
                         () = tokio::time::sleep(Duration::from_secs(2)) => {}
                     }
-                    if let Ok(s) = status.lock() {
-                        ctx.set_details(serde_json::to_value(&*s).unwrap_or_default());
-                    }
+                    let alert = match status.lock() {
+                        Ok(s) => {
+                            ctx.set_details(serde_json::to_value(&*s).unwrap_or_default());
+                            s.alert.clone()
+                        }
+                        Err(_) => None,
+                    };
+                    ctx.alert(alert);
                     if params.drill_every_s > 0 && tokio::time::Instant::now() >= next_drill {
                         next_drill =
                             tokio::time::Instant::now() + Duration::from_secs(params.drill_every_s);
