@@ -60,6 +60,14 @@ export const env = {
   index: {
     bucket: get('COFFER_INDEX_BUCKET') ?? '',
   },
+  /** Replication (replication.e2e.ts; skipped without both): `db`, the absolute path
+   * of an existing SQLite database (WAL mode) that a background writer keeps writing,
+   * inside the server's allowed folders (the restore goes next to it); `bucket`, an
+   * empty bucket of `profile` for its replica. */
+  replication: {
+    db: get('COFFER_REPL_DB') ?? '',
+    bucket: get('COFFER_REPL_BUCKET') ?? '',
+  },
   artifacts: get('COFFER_ARTIFACTS') ?? join(tmpdir(), 'coffer-e2e-artifacts'),
   s3: {
     endpoint: get('COFFER_S3_ENDPOINT'),

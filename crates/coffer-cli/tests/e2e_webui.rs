@@ -208,6 +208,31 @@ fn the_web_ui_flow_in_chromium_against_garage() {
     )
     .ok();
 
+    // Replication (ui/e2e/replication.e2e.ts): a database a writer keeps writing, in
+    // an allowed folder, and an empty bucket.
+    let repl_bucket = server.fresh_bucket("webui-repl");
+    let repl_db = c.path("repl/app.db");
+    std::fs::create_dir_all(repl_db.parent().expect("parent")).expect("mkdir");
+    let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let writer = {
+        let db = repl_db.clone();
+        let writing = writing.clone();
+        std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(&db).expect("open the database");
+            conn.pragma_update(None, "journal_mode", "wal")
+                .expect("wal");
+            conn.busy_timeout(Duration::from_secs(10)).expect("busy");
+            conn.execute_batch("CREATE TABLE IF NOT EXISTS t(id INTEGER PRIMARY KEY, v TEXT)")
+                .expect("table");
+            let mut i = 0u64;
+            while writing.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let _ = conn.execute("INSERT INTO t(v) VALUES (?1)", [format!("row {i}")]);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+
     let artifacts = std::env::var_os("COFFER_ARTIFACTS")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("artifacts"));
@@ -239,11 +264,15 @@ fn the_web_ui_flow_in_chromium_against_garage() {
         .env("COFFER_SHARES_BUCKET", &bucket)
         .env("COFFER_SHARES_LIVE_KEY", live_key)
         .env("COFFER_SHARES_EXPIRED_KEY", expired_key)
+        .env("COFFER_REPL_DB", &repl_db)
+        .env("COFFER_REPL_BUCKET", &repl_bucket)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("npm run e2e");
     let run = wait_or_kill(child, Duration::from_secs(1200), "npm run e2e");
+    writing.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = writer.join();
     let _ = serve.kill();
     let _ = serve.wait();
     assert!(

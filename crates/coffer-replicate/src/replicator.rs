@@ -32,7 +32,9 @@ pub struct ReplicatorConfig {
     pub spool: PathBuf,
     /// Where they go.
     pub replicas: Vec<Replica>,
-    /// How often to sync.
+    /// How often to sync: the longest a commit waits before its upload starts. Steps
+    /// start every `interval` minus the last step's own time (at least a tenth of
+    /// it), so that the time from a commit to its upload's end stays within it.
     pub interval: Duration,
     /// Checkpoint once the log holds this many frames past the last checkpoint.
     pub checkpoint_frames: u64,
@@ -567,18 +569,38 @@ impl Replicator {
 
     /// Runs steps every `interval` until `cancel`, then a last sync and upload, and
     /// releases the database.
-    pub async fn run(mut self, cancel: CancellationToken) -> Result<()> {
+    pub async fn run(self, cancel: CancellationToken) -> Result<()> {
+        self.run_observed(cancel, |_, _| {}).await
+    }
+
+    /// As [`run`](Self::run); `observe` hears when each step started and ended (the
+    /// lag benchmark measures commit-to-upload time with it).
+    pub async fn run_observed(
+        mut self,
+        cancel: CancellationToken,
+        mut observe: impl FnMut(Instant, Instant) + Send,
+    ) -> Result<()> {
+        let mut next = tokio::time::Instant::now() + self.config.interval;
         loop {
             tokio::select! {
                 () = cancel.cancelled() => break,
-                () = tokio::time::sleep(self.config.interval) => {}
+                () = tokio::time::sleep_until(next) => {}
             }
+            let started = Instant::now();
             if let Err(e) = self.step().await {
                 tracing::warn!(db = %self.config.db.display(), error = %e, "replication step failed");
                 if let Ok(mut st) = self.status.lock() {
                     st.alert = Some(e.to_string());
                 }
             }
+            let took = started.elapsed();
+            observe(started, Instant::now());
+            let wait = self
+                .config
+                .interval
+                .saturating_sub(took)
+                .max(self.config.interval / 10);
+            next = tokio::time::Instant::from_std(started) + wait;
         }
         self.stop().await
     }

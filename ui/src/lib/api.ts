@@ -6,6 +6,15 @@ import { ApiError } from './errors';
 import { EventHub } from './event-hub';
 import { LineSplitter, splitLines } from './ndjson';
 import { bucketPath, profilePath } from './paths';
+import type {
+  CostPreview,
+  CostPreviewRequest,
+  DrillReport,
+  ReplicaTimeline,
+  ReplicationJob,
+  ReplicationRestoreReport,
+  ReplicationRestoreRequest,
+} from './replication';
 import { JOB_ID_HEADER, type EventHandlers, type Transport } from './transport';
 import { HttpTransport } from './transport-http';
 import { TauriTransport, isTauri } from './transport-tauri';
@@ -434,6 +443,39 @@ export class CofferApi {
     const body: { profile: string; repo: string; read_data_subset?: string } = { profile, repo };
     if (readDataSubset) body.read_data_subset = readDataSubset;
     return this.send('POST', '/api/v1/backups/check', body);
+  }
+
+  // --- replication (jobs of kind `replicate`; added, paused and removed as jobs) -------
+  // The status is not on the event stream: poll `replicationJobs`.
+
+  /** Every replication job with its live status (or the one its last run left). */
+  replicationJobs(): Promise<ReplicationJob[]> {
+    return this.get('/api/v1/replication');
+  }
+
+  replicationJob(id: string): Promise<ReplicationJob> {
+    return this.get(`/api/v1/replication/${encodeURIComponent(id)}`);
+  }
+
+  /** The restore points of each replica, oldest first. */
+  replicationTimeline(id: string): Promise<ReplicaTimeline[]> {
+    return this.get(`/api/v1/replication/${encodeURIComponent(id)}/timeline`);
+  }
+
+  /** Restores a replica into a local file of the API's machine; rejects with `exists`
+   * (409) when the file is there and `force` is not set, `no_history` (404)… */
+  replicationRestore(id: string, request: ReplicationRestoreRequest): Promise<ReplicationRestoreReport> {
+    return this.send('POST', `/api/v1/replication/${encodeURIComponent(id)}/restore`, request);
+  }
+
+  /** A restore drill of every replica now (takes seconds); one report per replica. */
+  replicationDrill(id: string): Promise<DrillReport[]> {
+    return this.send('POST', `/api/v1/replication/${encodeURIComponent(id)}/drill`);
+  }
+
+  /** What replicating a database would cost; takes `window_ms` (the writes are watched). */
+  replicationPreview(request: CostPreviewRequest): Promise<CostPreview> {
+    return this.send('POST', '/api/v1/replication/preview', request);
   }
 
   // --- settings ---------------------------------------------------------------

@@ -7,11 +7,12 @@ import { toApiError } from './errors';
 import * as nav from './history';
 import { Jobs } from './jobs.svelte';
 import { markListClick } from './perf';
+import { Replication } from './replication.svelte';
 import { toasts } from './toasts.svelte';
 import { Transfers } from './transfers.svelte';
 import type { BucketInfo, Profile } from './types';
 
-export type View = 'browser' | 'jobs' | 'shares' | 'backups' | 'profiles' | 'settings';
+export type View = 'browser' | 'jobs' | 'shares' | 'backups' | 'replication' | 'profiles' | 'settings';
 
 const LAST_PROFILE = 'coffer.profile';
 
@@ -28,6 +29,7 @@ class App {
   readonly transfers = new Transfers(this.api);
   readonly jobs = new Jobs(this.api);
   readonly backups = new Backups(this.api);
+  readonly replication = new Replication(this.api);
   /** The local index of each bucket, as this session knows it. */
   readonly indexes = new BucketIndexes(this.api);
 

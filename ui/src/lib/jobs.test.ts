@@ -271,6 +271,8 @@ describe('the schedule form', () => {
     expect(errorField('schedule.cron: `61 * * * *` is not a cron expression (bad minute)')).toBe('schedule.cron');
     expect(errorField('schedule.tz: `Mars/Olympus` is not a time zone')).toBe('schedule.tz');
     expect(errorField('webhook: not a URL')).toBe('webhook');
+    expect(errorField('params.replicas[1].url: not an s3:// URL')).toBe('params.replicas[1].url');
+    expect(errorField('params[0: odd')).toBeNull();
     expect(errorField('Cannot reach the Coffer API: failed')).toBeNull();
     expect(errorField('no such job')).toBeNull();
   });

@@ -260,9 +260,10 @@ export function scheduleEdit(draft: ScheduleDraft): ScheduleEdit {
   }
 }
 
-/** The field an API message starts with (`schedule.cron: ...` → `schedule.cron`), or null. */
+/** The field an API message starts with (`schedule.cron: ...` → `schedule.cron`,
+ * `params.replicas[0].url: ...` → `params.replicas[0].url`), or null. */
 export function errorField(message: string): string | null {
-  const m = /^([A-Za-z_][\w]*(?:\.[\w]+)*):\s/.exec(message);
+  const m = /^([A-Za-z_]\w*(?:\[\d+\])*(?:\.\w+(?:\[\d+\])*)*):\s/.exec(message);
   return m ? m[1] : null;
 }
 
