@@ -38,6 +38,7 @@ struct TestKind {
     gate: Arc<Notify>,
     record: Arc<Record>,
     after_restart: AfterRestart,
+    continuous: bool,
 }
 
 #[derive(Deserialize)]
@@ -47,6 +48,8 @@ struct TestParams {
     fail: bool,
     #[serde(default)]
     wait: bool,
+    #[serde(default)]
+    alert: bool,
 }
 
 #[async_trait::async_trait]
@@ -76,6 +79,10 @@ impl Kind for TestKind {
         self.lane
     }
 
+    fn continuous(&self) -> bool {
+        self.continuous
+    }
+
     fn after_restart(&self) -> AfterRestart {
         self.after_restart
     }
@@ -85,6 +92,9 @@ impl Kind for TestKind {
         let now = self.record.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.record.most_at_once.fetch_max(now, Ordering::SeqCst);
         self.record.runs.fetch_add(1, Ordering::SeqCst);
+        if p.alert {
+            ctx.alert(Some("a replica is 75 s behind".into()));
+        }
         let tracker = ctx.tracker("upload");
         tracker.add_total(10, 1);
         tracker.add_bytes(10);
@@ -141,6 +151,7 @@ fn rig_on(db: Arc<dyn MetaDb>, lanes: [usize; 2], global: usize, after: AfterRes
             gate: gate.clone(),
             record: record.clone(),
             after_restart: after,
+            continuous: false,
         })
     };
     let engine = EngineBuilder::new(stores(dir.path()))
@@ -779,4 +790,58 @@ async fn one_off_jobs_share_the_events_and_are_never_saved() {
     );
     r.engine.cancel(&queued).expect("cancel");
     r.gate.notify_waiters();
+}
+
+#[tokio::test]
+async fn continuous_runs_leave_the_global_limit_alone_and_raise_alerts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gate = Arc::new(Notify::new());
+    let record = Arc::new(Record::default());
+    let kind = |name: &'static str, continuous| {
+        Arc::new(TestKind {
+            name,
+            lane: Lane { name, at_once: 8 },
+            gate: gate.clone(),
+            record: record.clone(),
+            after_restart: AfterRestart::Resume,
+            continuous,
+        })
+    };
+    let engine = EngineBuilder::new(stores(dir.path()))
+        .global_at_once(1)
+        .kind(kind("alpha", false))
+        .kind(kind("gamma", true))
+        .open(Arc::new(MemoryDb::default()))
+        .expect("engine");
+    let mut events = engine.subscribe();
+    let g1 = add(
+        &engine,
+        "gamma",
+        serde_json::json!({"wait": true, "alert": true}),
+        None,
+    );
+    let g2 = add(&engine, "gamma", serde_json::json!({"wait": true}), None);
+    wait_for(&engine, &g1, JobState::Running).await;
+    wait_for(&engine, &g2, JobState::Running).await;
+    // Two continuous runs hold the global limit of 1 for nobody: a transfer still runs.
+    let a = add(&engine, "alpha", serde_json::json!({}), None);
+    let done = engine.settled(&a).await.expect("settled");
+    assert_eq!(done.status.state, JobState::Done);
+    // The alert is on the job, and an Alert event told of it.
+    assert_eq!(
+        engine.get(&g1).expect("job").status.alert.as_deref(),
+        Some("a replica is 75 s behind")
+    );
+    let mut alerted = false;
+    while let Ok(Some(ev)) =
+        tokio::time::timeout(std::time::Duration::from_millis(200), events.recv()).await
+    {
+        alerted |= ev.kind == coffer_jobs::EventKind::Alert && ev.job.def.id == g1;
+    }
+    assert!(alerted, "no Alert event");
+    // The alert ends with the run.
+    engine.cancel(&g1).expect("cancel");
+    let ended = engine.settled(&g1).await.expect("settled");
+    assert_eq!(ended.status.alert, None);
+    engine.cancel(&g2).expect("cancel");
 }
