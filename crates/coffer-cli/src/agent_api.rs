@@ -132,4 +132,29 @@ impl AgentApi {
         }
         Err(anyhow!(message))
     }
+
+    /// Removes job `id`, cancelling it first when it runs (or is queued) and waiting
+    /// up to 2 minutes for it to stop (a replicator's last sync, a mirror's pass).
+    pub async fn remove_job(&self, id: &str, state: &Value) -> Result<()> {
+        if state == "running" || state == "queued" {
+            self.call("POST", &format!("/api/v1/jobs/{id}/cancel"), None)
+                .await?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+            loop {
+                let now = self
+                    .call("GET", &format!("/api/v1/jobs/{id}"), None)
+                    .await?;
+                if now["state"] != "running" && now["state"] != "queued" {
+                    break;
+                }
+                if std::time::Instant::now() > deadline {
+                    return Err(anyhow!("job {id} did not stop within 2 minutes; try again"));
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        }
+        self.call("DELETE", &format!("/api/v1/jobs/{id}"), None)
+            .await?;
+        Ok(())
+    }
 }

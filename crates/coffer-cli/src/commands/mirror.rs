@@ -245,26 +245,7 @@ async fn list(api: &AgentApi, json_out: bool) -> Result<()> {
 async fn remove(api: &AgentApi, args: MirrorNameArgs) -> Result<()> {
     let job = find(api, &args.name).await?;
     let id = job["id"].as_str().unwrap_or_default();
-    if job["state"] == "running" || job["state"] == "queued" {
-        api.call("POST", &format!("/api/v1/jobs/{id}/cancel"), None)
-            .await?;
-        let deadline = std::time::Instant::now() + Duration::from_secs(120);
-        loop {
-            let now = api.call("GET", &format!("/api/v1/jobs/{id}"), None).await?;
-            if now["state"] != "running" && now["state"] != "queued" {
-                break;
-            }
-            if std::time::Instant::now() > deadline {
-                anyhow::bail!(
-                    "mirror `{}` did not stop within 2 minutes; try again",
-                    args.name
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-    api.call("DELETE", &format!("/api/v1/jobs/{id}"), None)
-        .await?;
+    api.remove_job(id, &job["state"]).await?;
     if args.json {
         return output::json(&json!({ "removed": args.name }));
     }

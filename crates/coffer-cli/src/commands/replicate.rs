@@ -602,24 +602,7 @@ async fn remove(api: &AgentApi, args: ReplicateNameArgs) -> Result<()> {
     };
     let job = find(api, name).await?;
     let id = job["job"]["id"].as_str().unwrap_or_default();
-    if job["job"]["state"] == "running" || job["job"]["state"] == "queued" {
-        // Stop the replicator first: it makes a last sync and releases the database.
-        api.call("POST", &format!("/api/v1/jobs/{id}/cancel"), None)
-            .await?;
-        let deadline = std::time::Instant::now() + Duration::from_secs(120);
-        loop {
-            let now = api.call("GET", &format!("/api/v1/jobs/{id}"), None).await?;
-            if now["state"] != "running" && now["state"] != "queued" {
-                break;
-            }
-            if std::time::Instant::now() > deadline {
-                anyhow::bail!("job {id} did not stop within 2 minutes; try again");
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-    }
-    api.call("DELETE", &format!("/api/v1/jobs/{id}"), None)
-        .await?;
+    api.remove_job(id, &job["job"]["state"]).await?;
     if args.json {
         return output::json(&json!({ "removed": id }));
     }

@@ -8,13 +8,8 @@ use coffer_core::transfer::local_path_for_key;
 use futures::StreamExt;
 
 use super::scan::{Entry, mtime_ms};
-use super::{Mirror, Side};
+use super::{Mirror, Side, is_md5};
 use crate::error::{ReplicateError, Result};
-
-fn is_md5(etag: &Option<String>) -> bool {
-    etag.as_ref()
-        .is_some_and(|e| e.len() == 32 && !e.contains('-'))
-}
 
 /// Copies `rel` from the mirror's source to its destination; returns the
 /// destination's entry as it is now.

@@ -112,6 +112,12 @@ pub(crate) struct Recorded {
 
 pub(crate) const STATE_TREE: &str = "mirror_state";
 
+/// Whether an ETag is a plain MD5 (a single-part upload's), not a multipart one.
+pub(crate) fn is_md5(etag: &Option<String>) -> bool {
+    etag.as_ref()
+        .is_some_and(|e| e.len() == 32 && !e.contains('-'))
+}
+
 pub(crate) fn state_key(mirror: &str, rel: &str) -> String {
     format!("{mirror}\u{0}{rel}")
 }

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::copy::{copy_entry, stamp, trash};
 use super::scan::{Entry, scan};
-use super::{Mirror, Recorded, STATE_TREE, Side, state_key};
+use super::{Mirror, Recorded, STATE_TREE, Side, is_md5, state_key};
 use crate::error::{ReplicateError, Result};
 
 /// What a pass did.
@@ -44,11 +44,6 @@ fn md5_of(path: &Path) -> std::io::Result<String> {
         hasher.update(&buf[..n]);
     }
     Ok(hex::encode(hasher.finalize()))
-}
-
-fn is_md5(etag: &Option<String>) -> bool {
-    etag.as_ref()
-        .is_some_and(|e| e.len() == 32 && !e.contains('-'))
 }
 
 /// The MD5 of a local side's file `rel`, when the side is local.
