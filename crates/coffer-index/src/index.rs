@@ -148,19 +148,28 @@ impl Index {
     }
 
     fn open_new(dir: &Path) -> Result<Index> {
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(dir)
-            .cache_capacity(32 * 1024 * 1024)
-            .open()
-            .map_err(|e| {
-                db_err(
+            .cache_capacity(32 * 1024 * 1024);
+        let db = match coffer_core::meta::open_sled_waiting(&config) {
+            Ok(Some(db)) => db,
+            Ok(None) => {
+                return Err(db_err(
+                    dir,
+                    "another Coffer process is using it; wait for it to finish, or give \
+                     this one its own COFFER_HOME",
+                ));
+            }
+            Err(e) => {
+                return Err(db_err(
                     dir,
                     format!(
                         "{e}; it only holds copies of listings: move the folder aside and \
                          the buckets will be indexed again"
                     ),
-                )
-            })?;
+                ));
+            }
+        };
         let meta = db.open_tree("meta").map_err(|e| db_err(dir, e))?;
         let index = Index {
             inner: Arc::new(Inner {

@@ -6,7 +6,7 @@ mod memory;
 mod sled_db;
 
 pub use memory::MemoryDb;
-pub use sled_db::SledDb;
+pub use sled_db::{SledDb, open_waiting as open_sled_waiting};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

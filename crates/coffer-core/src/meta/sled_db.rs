@@ -20,42 +20,40 @@ impl SledDb {
     /// Opens (or creates) the database at `path`. sled allows one process at a time;
     /// if another Coffer process holds it, this waits up to 10 s, then says so.
     pub fn open(path: &Path) -> Result<Self> {
-        let started = Instant::now();
-        loop {
-            if let Some(db) = Self::try_open(path)? {
-                return Ok(db);
-            }
-            if started.elapsed() > LOCK_WAIT {
-                return Err(Self::locked(path));
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        match open_waiting(&Self::config(path)) {
+            Ok(Some(db)) => Ok(SledDb {
+                db,
+                path: path.to_path_buf(),
+            }),
+            Ok(None) => Err(Self::locked(path)),
+            Err(e) => Err(Self::damaged(path, e)),
+        }
+    }
+
+    fn config(path: &Path) -> sled::Config {
+        sled::Config::new().path(path).mode(sled::Mode::LowSpace)
+    }
+
+    fn damaged(path: &Path, e: sled::Error) -> Error {
+        Error::MetaDb {
+            path: path.to_path_buf(),
+            cause: format!(
+                "{e}; if it is damaged, move the folder aside and add the profiles \
+                 again (secrets stay in the keychain)"
+            ),
         }
     }
 
     /// Opens (or creates) the database at `path` unless another process holds it
     /// (`Ok(None)` then), without waiting.
     pub fn try_open(path: &Path) -> Result<Option<Self>> {
-        match sled::Config::new()
-            .path(path)
-            .mode(sled::Mode::LowSpace)
-            .open()
-        {
+        match Self::config(path).open() {
             Ok(db) => Ok(Some(SledDb {
                 db,
                 path: path.to_path_buf(),
             })),
-            Err(sled::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") =>
-            {
-                Ok(None)
-            }
-            Err(e) => Err(Error::MetaDb {
-                path: path.to_path_buf(),
-                cause: format!(
-                    "{e}; if it is damaged, move the folder aside and add the profiles \
-                     again (secrets stay in the keychain)"
-                ),
-            }),
+            Err(e) if is_locked(&e) => Ok(None),
+            Err(e) => Err(Self::damaged(path, e)),
         }
     }
 
@@ -79,6 +77,33 @@ impl SledDb {
             cause: e.to_string(),
         }
     }
+}
+
+/// Opens the sled database `config` describes, waiting up to 10 s while its lock is
+/// held: by another process, or by the background flush of a handle this process has
+/// just dropped (sled lets go of the lock only when its last IO thread ends).
+/// `Ok(None)` when the lock is still held after the wait; any other failure is returned
+/// as it is.
+pub fn open_waiting(config: &sled::Config) -> std::result::Result<Option<sled::Db>, sled::Error> {
+    let started = Instant::now();
+    loop {
+        match config.open() {
+            Ok(db) => return Ok(Some(db)),
+            Err(e) if is_locked(&e) => {
+                if started.elapsed() > LOCK_WAIT {
+                    return Ok(None);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Whether opening failed only because another handle holds the database's lock.
+fn is_locked(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io)
+        if io.kind() == std::io::ErrorKind::WouldBlock || io.to_string().contains("lock"))
 }
 
 impl MetaDb for SledDb {
